@@ -1,0 +1,105 @@
+/**
+ * Requests and responses as Concourse sends and expects them, with the Go resource's field
+ * names (wire-compatible). Optional fields are absent rather than empty.
+ */
+
+export interface Version {
+  tag?: string;
+  digest: string;
+}
+
+export interface MetadataField {
+  name: string;
+  value: string;
+}
+
+export interface PlatformConfig {
+  architecture?: string;
+  os?: string;
+  variant?: string;
+}
+
+export interface BasicCredentialsConfig {
+  username?: string;
+  password?: string;
+}
+
+export interface AwsConfig {
+  aws_access_key_id?: string;
+  aws_secret_access_key?: string;
+  aws_session_token?: string;
+  aws_region?: string;
+  aws_role_arn?: string;
+  aws_role_arns?: string[];
+  aws_ecr_registry_id?: string;
+}
+
+export interface RegistryMirrorConfig extends BasicCredentialsConfig {
+  host: string;
+}
+
+export interface ContentTrustConfig extends BasicCredentialsConfig {
+  server?: string;
+  repository_key_id: string;
+  repository_key: string;
+  repository_passphrase: string;
+  tls_key?: string;
+  tls_cert?: string;
+  scopes?: string;
+}
+
+export interface Source extends BasicCredentialsConfig, AwsConfig {
+  repository: string;
+  insecure?: boolean;
+  tag?: string;
+  variant?: string;
+  semver_constraint?: string;
+  pre_releases?: boolean;
+  pre_release_prefixes?: string[];
+  tag_regex?: string;
+  created_at_sort?: boolean;
+  platform?: PlatformConfig;
+  registry_mirror?: RegistryMirrorConfig;
+  content_trust?: ContentTrustConfig;
+  ca_certs?: string[];
+  debug?: boolean;
+}
+
+export interface GetParams extends BasicCredentialsConfig, AwsConfig {
+  format?: 'rootfs' | 'oci' | 'oci-layout';
+  skip_download?: boolean;
+  platform?: PlatformConfig;
+  label_regex?: string;
+  annotation_regex?: string;
+}
+
+export interface PutParams extends BasicCredentialsConfig, AwsConfig {
+  image: string;
+  version?: string;
+  bump_aliases?: boolean;
+  additional_tags?: string;
+  tag_prefix?: string;
+}
+
+export interface CheckRequest {
+  source: Source;
+  version?: Version;
+}
+
+export interface InRequest {
+  source: Source;
+  version: Version;
+  params: GetParams;
+}
+
+export interface OutRequest {
+  source: Source;
+  params: PutParams;
+}
+
+export type CheckResponse = Version[];
+
+export interface InOutResponse {
+  version: Version;
+  metadata: MetadataField[];
+}

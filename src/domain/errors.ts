@@ -1,0 +1,74 @@
+/**
+ * One error taxonomy for the whole resource. Every failure that reaches an entrypoint is
+ * (or is wrapped into) a ResourceError, which the entrypoint prints as one line on stderr.
+ * `code` is stable and machine-readable; `message` is for people and must never hold secrets.
+ */
+export type ErrorCode =
+  | 'INVALID_REQUEST' // malformed JSON, unknown field, wrong type, bad regex/constraint
+  | 'CONFIGURATION' // a well-formed request that cannot work (bad PEM, tag_prefix without additional_tags)
+  | 'NOT_FOUND' // repository, tag, manifest or blob unknown to the registry
+  | 'AUTHENTICATION' // 401/403 after a fresh token
+  | 'TLS' // certificate or handshake failure
+  | 'NETWORK' // connection failures that outlived retries
+  | 'REGISTRY' // any other registry answer we cannot use
+  | 'DIGEST_MISMATCH' // content did not hash to its digest
+  | 'UNSAFE_CONTENT' // hostile layer: path escape, decompression bomb
+  | 'FILESYSTEM' // local I/O
+  | 'NOT_IMPLEMENTED';
+
+export class ResourceError extends Error {
+  override readonly name: string = 'ResourceError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class InvalidRequestError extends ResourceError {
+  override readonly name = 'InvalidRequestError';
+  constructor(message: string) {
+    super('INVALID_REQUEST', message);
+  }
+}
+
+export class ConfigurationError extends ResourceError {
+  override readonly name = 'ConfigurationError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CONFIGURATION', message, options);
+  }
+}
+
+export class NotFoundError extends ResourceError {
+  override readonly name = 'NotFoundError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('NOT_FOUND', message, options);
+  }
+}
+
+export class DigestMismatchError extends ResourceError {
+  override readonly name = 'DigestMismatchError';
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+    what: string,
+  ) {
+    super('DIGEST_MISMATCH', `${what}: content has digest ${actual}, expected ${expected}`);
+  }
+}
+
+export class UnsafeContentError extends ResourceError {
+  override readonly name = 'UnsafeContentError';
+  constructor(message: string) {
+    super('UNSAFE_CONTENT', message);
+  }
+}
+
+export class NotImplementedError extends ResourceError {
+  override readonly name = 'NotImplementedError';
+  constructor(message: string) {
+    super('NOT_IMPLEMENTED', message);
+  }
+}

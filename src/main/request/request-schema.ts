@@ -1,0 +1,181 @@
+import { InvalidRequestError } from '../../domain/errors';
+import type { CheckRequest, GetParams, InRequest, OutRequest, PutParams, Source } from '../../application/request-types';
+import { JsonNumber, parseJsonText, type JsonValue } from './json-text';
+
+/**
+ * Declarative request schemas. Field names and types follow the Go resource; an unknown field
+ * is an error that names it (the Go resource decodes with DisallowUnknownFields).
+ */
+type FieldType =
+  | 'string'
+  | 'boolean'
+  /** A string, or a JSON number kept as its exact text (`tag: 1.10`). */
+  | 'string-or-number'
+  | 'string[]'
+  | { object: Schema; required?: string[] };
+
+interface Schema {
+  [field: string]: FieldType;
+}
+
+const basicCredentials: Schema = { username: 'string', password: 'string' };
+const aws: Schema = {
+  aws_access_key_id: 'string',
+  aws_secret_access_key: 'string',
+  aws_session_token: 'string',
+  aws_region: 'string',
+  aws_role_arn: 'string',
+  aws_role_arns: 'string[]',
+  aws_ecr_registry_id: 'string',
+};
+const platform: FieldType = { object: { architecture: 'string', os: 'string', variant: 'string' } };
+
+const source: Schema = {
+  repository: 'string',
+  insecure: 'boolean',
+  tag: 'string-or-number',
+  variant: 'string',
+  semver_constraint: 'string',
+  pre_releases: 'boolean',
+  pre_release_prefixes: 'string[]',
+  tag_regex: 'string',
+  created_at_sort: 'boolean',
+  platform,
+  ...basicCredentials,
+  ...aws,
+  registry_mirror: { object: { host: 'string', ...basicCredentials }, required: ['host'] },
+  content_trust: {
+    object: {
+      server: 'string',
+      repository_key_id: 'string',
+      repository_key: 'string',
+      repository_passphrase: 'string',
+      tls_key: 'string',
+      tls_cert: 'string',
+      scopes: 'string',
+      ...basicCredentials,
+    },
+    required: ['repository_key_id', 'repository_key', 'repository_passphrase'],
+  },
+  ca_certs: 'string[]',
+  debug: 'boolean',
+};
+
+const version: FieldType = { object: { tag: 'string-or-number', digest: 'string' }, required: ['digest'] };
+
+const getParams: Schema = {
+  format: 'string',
+  skip_download: 'boolean',
+  platform,
+  label_regex: 'string',
+  annotation_regex: 'string',
+  ...basicCredentials,
+  ...aws,
+};
+
+const putParams: Schema = {
+  image: 'string',
+  version: 'string-or-number',
+  bump_aliases: 'boolean',
+  additional_tags: 'string',
+  tag_prefix: 'string',
+  ...basicCredentials,
+  ...aws,
+};
+
+function typeName(type: FieldType): string {
+  if (typeof type === 'object') return 'an object';
+  return { string: 'a string', boolean: 'a boolean', 'string-or-number': 'a string or number', 'string[]': 'an array of strings' }[type];
+}
+
+function describe(value: JsonValue): string {
+  if (value === null) return 'null';
+  if (value instanceof JsonNumber) return `the number ${value.text}`;
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function isPlainObject(value: JsonValue): value is { [key: string]: JsonValue } {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof JsonNumber);
+}
+
+function convert(value: JsonValue, type: FieldType, path: string): unknown {
+  const wrong = (): never => {
+    throw new InvalidRequestError(`${path} must be ${typeName(type)}, got ${describe(value)}`);
+  };
+  if (typeof type === 'object') {
+    if (!isPlainObject(value)) return wrong();
+    return convertObject(value, type.object, path, type.required ?? []);
+  }
+  switch (type) {
+    case 'string':
+      return typeof value === 'string' ? value : wrong();
+    case 'boolean':
+      return typeof value === 'boolean' ? value : wrong();
+    case 'string-or-number':
+      if (typeof value === 'string') return value;
+      return value instanceof JsonNumber ? value.text : wrong();
+    case 'string[]':
+      if (!Array.isArray(value)) return wrong();
+      return value.map((item, i) => {
+        if (typeof item !== 'string') throw new InvalidRequestError(`${path}[${i}] must be a string, got ${describe(item)}`);
+        return item;
+      });
+  }
+}
+
+function convertObject(
+  value: { [key: string]: JsonValue },
+  schema: Schema,
+  path: string,
+  required: string[],
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, fieldValue] of Object.entries(value)) {
+    const type = Object.prototype.hasOwnProperty.call(schema, key) ? schema[key] : undefined;
+    const fieldPath = path === '' ? key : `${path}.${key}`;
+    if (type === undefined) {
+      throw new InvalidRequestError(`unknown field "${fieldPath}" in request`);
+    }
+    // Concourse and YAML produce explicit nulls for unset values; the Go resource treats them as absent.
+    if (fieldValue === null) continue;
+    out[key] = convert(fieldValue, type, fieldPath);
+  }
+  for (const key of required) {
+    const fieldPath = path === '' ? key : `${path}.${key}`;
+    if (out[key] === undefined || out[key] === '') throw new InvalidRequestError(`${fieldPath} is required`);
+  }
+  return out;
+}
+
+function parseTopLevel(text: string, schema: Schema, required: string[]): Record<string, unknown> {
+  if (text.trim() === '') throw new InvalidRequestError('empty request on stdin: expected a JSON object');
+  const json = parseJsonText(text);
+  if (!isPlainObject(json)) throw new InvalidRequestError(`request must be a JSON object, got ${describe(json)}`);
+  return convertObject(json, schema, '', required);
+}
+
+const sourceField: FieldType = { object: source, required: ['repository'] };
+
+export function parseCheckRequest(text: string): CheckRequest {
+  const request = parseTopLevel(text, { source: sourceField, version }, ['source']);
+  return request as unknown as CheckRequest;
+}
+
+export function parseInRequest(text: string): InRequest {
+  const request = parseTopLevel(text, { source: sourceField, version, params: { object: getParams } }, ['source', 'version']);
+  const params = (request.params ?? {}) as GetParams;
+  if (params.format !== undefined && !['rootfs', 'oci', 'oci-layout'].includes(params.format)) {
+    throw new InvalidRequestError(`params.format must be one of rootfs, oci, oci-layout; got "${params.format}"`);
+  }
+  return { ...(request as unknown as InRequest), params };
+}
+
+export function parseOutRequest(text: string): OutRequest {
+  const request = parseTopLevel(text, { source: sourceField, params: { object: putParams } }, ['source']);
+  const params = (request.params ?? {}) as PutParams;
+  if (!params.image) throw new InvalidRequestError('params.image is required');
+  return { ...(request as unknown as OutRequest), params };
+}
+
+export type { Source };
