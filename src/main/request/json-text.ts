@@ -17,6 +17,7 @@ export type JsonValue = null | boolean | string | JsonNumber | JsonValue[] | { [
 export function parseJsonText(text: string): JsonValue {
   let pos = 0;
   const fail = (what: string): never => {
+    if (pos >= text.length) what = 'unexpected end of input';
     const line = text.slice(0, pos).split('\n').length;
     throw new InvalidRequestError(`malformed JSON request: ${what} at line ${line}, offset ${pos}`);
   };

@@ -1,0 +1,61 @@
+import { inject, injectable } from 'inversify';
+import { formatRepository, type RepositoryRef } from '../../domain/image-reference';
+import { Logger } from '../../ports/logger';
+import { RegistryPort } from '../../ports/registry-port';
+import { repositoryPlan } from '../mirror-plan';
+import { defaultPlatform } from '../platform';
+import type { CheckRequest, Version } from '../request-types';
+import { CheckSettings } from './check-settings';
+import { checkTagRegex, compileTagRegex } from './regex-check';
+import { checkSemver, semverPolicyOf } from './semver-check';
+import { checkTag } from './tag-check';
+
+/**
+ * The `check` use case: `tag` mode, `tag_regex` mode, or semver mode, against the mirror first
+ * (Docker Hub repositories only) and the origin when the mirror fails or finds nothing.
+ */
+@injectable()
+export class CheckImage {
+  constructor(
+    @inject(RegistryPort) private readonly registry: RegistryPort,
+    @inject(Logger) private readonly logger: Logger,
+    @inject(CheckSettings) private readonly settings: CheckSettings,
+  ) {}
+
+  async run(request: CheckRequest): Promise<Version[]> {
+    const check = this.modeFor(request);
+    const plan = repositoryPlan(request.source);
+    if (plan.mirror) {
+      try {
+        const fromMirror = await check(plan.mirror);
+        if (fromMirror.length > 0) return fromMirror;
+        this.logger.warn(`checking mirror ${formatRepository(plan.mirror)} found nothing; checking ${formatRepository(plan.origin)}`);
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        this.logger.warn(`checking mirror ${formatRepository(plan.mirror)} failed (${why}); checking ${formatRepository(plan.origin)}`);
+      }
+    }
+    return check(plan.origin);
+  }
+
+  /** Validate mode settings up front (bad regex or constraint fails before any request). */
+  private modeFor(request: CheckRequest): (repo: RepositoryRef) => Promise<Version[]> {
+    const { source, version: cursor } = request;
+    if (source.tag !== undefined && source.tag !== '') {
+      const tag = source.tag;
+      return (repo) => checkTag(this.registry, repo, tag, cursor);
+    }
+    if (source.tag_regex !== undefined && source.tag_regex !== '') {
+      const regex = compileTagRegex(source.tag_regex);
+      const options = {
+        regex,
+        createdAtSort: source.created_at_sort === true,
+        concurrency: this.settings.lookupConcurrency,
+        platform: defaultPlatform(source.platform),
+      };
+      return (repo) => checkTagRegex(this.registry, repo, options);
+    }
+    const policy = semverPolicyOf(source);
+    return (repo) => checkSemver(this.registry, repo, policy, this.settings.lookupConcurrency, cursor);
+  }
+}

@@ -1,0 +1,71 @@
+import { InvalidRequestError } from '../../domain/errors';
+import type { RepositoryRef } from '../../domain/image-reference';
+import { parseManifest, type ImageConfig } from '../../domain/manifest';
+import type { RegistryPort } from '../../ports/registry-port';
+import { mapConcurrent } from '../concurrency';
+import type { Version } from '../request-types';
+
+export function compileTagRegex(pattern: string): RegExp {
+  try {
+    return new RegExp(pattern);
+  } catch (error) {
+    const why = error instanceof Error ? error.message.replace(/^Invalid regular expression: /, '') : String(error);
+    throw new InvalidRequestError(`source.tag_regex "${pattern}" is not a valid regular expression: ${why}`);
+  }
+}
+
+interface Options {
+  readonly regex: RegExp;
+  readonly createdAtSort: boolean;
+  readonly concurrency: number;
+  /** Platform whose config gives `created` when a tag points at an index. */
+  readonly platform: { os: string; architecture: string };
+}
+
+/**
+ * `tag_regex` mode: every tag the regex matches (unanchored, as Go's MatchString), in registry
+ * order, or oldest-first by the image config's `created` with `created_at_sort`.
+ */
+export async function checkTagRegex(registry: RegistryPort, repo: RepositoryRef, options: Options): Promise<Version[]> {
+  const tags = await registry.listTags(repo);
+  if (!tags) return [];
+  const matching = tags.filter((tag) => options.regex.test(tag));
+  const resolved = await mapConcurrent(matching, options.concurrency, async (tag) => {
+    if (!options.createdAtSort) {
+      const head = await registry.headManifest(repo, tag);
+      return head && { tag, digest: head.digest, created: 0 };
+    }
+    const manifest = await registry.getManifest(repo, tag);
+    if (!manifest) return undefined;
+    return { tag, digest: manifest.digest, created: await createdTime(registry, repo, manifest.bytes, manifest.mediaType, options.platform) };
+  });
+  const found = resolved.filter((r): r is { tag: string; digest: string; created: number } => r !== undefined);
+  if (options.createdAtSort) {
+    // Stable sort: equal timestamps keep registry order.
+    found.sort((a, b) => a.created - b.created);
+  }
+  return found.map(({ tag, digest }) => ({ tag, digest }));
+}
+
+async function createdTime(
+  registry: RegistryPort,
+  repo: RepositoryRef,
+  bytes: Buffer,
+  mediaType: string,
+  platform: { os: string; architecture: string },
+): Promise<number> {
+  let parsed = parseManifest(bytes, mediaType);
+  if (parsed.kind === 'index') {
+    const child =
+      parsed.index.manifests.find((m) => m.platform?.os === platform.os && m.platform.architecture === platform.architecture) ??
+      parsed.index.manifests[0];
+    if (!child) return 0;
+    const childManifest = await registry.getManifest(repo, child.digest);
+    if (!childManifest) return 0;
+    parsed = parseManifest(childManifest.bytes, childManifest.mediaType);
+    if (parsed.kind !== 'image') return 0;
+  }
+  const config = JSON.parse((await registry.getBlobBytes(repo, parsed.manifest.config)).toString('utf8')) as ImageConfig;
+  const time = config.created ? Date.parse(config.created) : NaN;
+  return Number.isNaN(time) ? 0 : time;
+}

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { InMemoryRegistry } from '../../../../src/adapters/memory/in-memory-registry';
+import { CheckImage } from '../../../../src/application/check/check-image';
+import type { CheckRequest, Source } from '../../../../src/application/request-types';
+import type { RepositoryRef } from '../../../../src/domain/image-reference';
+import type { Logger } from '../../../../src/ports/logger';
+import { ImageMother } from '../../../support/image-mother';
+
+class RecordingLogger implements Logger {
+  readonly lines: string[] = [];
+  readonly debugEnabled = false;
+  info(m: string): void { this.lines.push(m); }
+  warn(m: string): void { this.lines.push(`WARN ${m}`); }
+  debug(): void {}
+}
+
+const repo: RepositoryRef = { registry: 'registry.test', path: 'team/app' };
+
+function setup() {
+  const mother = new ImageMother();
+  const registry = new InMemoryRegistry(mother.store);
+  const logger = new RecordingLogger();
+  const check = new CheckImage(registry, logger, { lookupConcurrency: 4 });
+  const run = (source: Partial<Source>, version?: CheckRequest['version']) =>
+    check.run({ source: { repository: 'registry.test/team/app', ...source }, ...(version ? { version } : {}) });
+  return { mother, registry, logger, run };
+}
+
+describe('check, tag mode', () => {
+  it('reports the digest the tag points to', async () => {
+    const { mother, run } = setup();
+    const digest = mother.image(repo, ['latest'], 'a');
+    expect(await run({ tag: 'latest' })).toEqual([{ tag: 'latest', digest }]);
+  });
+
+  it('returns [cursor, current] when the cursor digest still exists', async () => {
+    const { mother, run } = setup();
+    const old = mother.image(repo, ['latest'], 'old');
+    const current = mother.image(repo, ['latest'], 'new');
+    expect(await run({ tag: 'latest' }, { tag: 'latest', digest: old })).toEqual([
+      { tag: 'latest', digest: old },
+      { tag: 'latest', digest: current },
+    ]);
+  });
+
+  it('returns only the current digest when the cursor digest is gone', async () => {
+    const { mother, run } = setup();
+    const old = mother.image(repo, ['latest'], 'old');
+    const current = mother.image(repo, ['latest'], 'new');
+    mother.store.deleteManifest(repo, old);
+    expect(await run({ tag: 'latest' }, { tag: 'latest', digest: old })).toEqual([{ tag: 'latest', digest: current }]);
+  });
+
+  it('returns the current digest once when the cursor is current', async () => {
+    const { mother, run } = setup();
+    const current = mother.image(repo, ['latest'], 'x');
+    expect(await run({ tag: 'latest' }, { tag: 'latest', digest: current })).toEqual([{ tag: 'latest', digest: current }]);
+  });
+
+  it('returns [] for a missing tag or a missing repository', async () => {
+    const { mother, run } = setup();
+    mother.image(repo, ['latest'], 'x');
+    expect(await run({ tag: 'nope' })).toEqual([]);
+    expect(await run({ repository: 'registry.test/other', tag: 'latest' })).toEqual([]);
+  });
+});
+
+describe('check, tag_regex mode', () => {
+  it('returns matching tags in registry (lexical) order', async () => {
+    const { mother, run } = setup();
+    const a = mother.image(repo, ['build-2'], 'a');
+    const b = mother.image(repo, ['build-10'], 'b');
+    mother.image(repo, ['other'], 'c');
+    expect(await run({ tag_regex: '^build-\\d+$' })).toEqual([
+      { tag: 'build-10', digest: b },
+      { tag: 'build-2', digest: a },
+    ]);
+  });
+
+  it('is an unanchored match like Go regexp.MatchString', async () => {
+    const { mother, run } = setup();
+    const a = mother.image(repo, ['v1-beta'], 'a');
+    expect(await run({ tag_regex: 'beta' })).toEqual([{ tag: 'v1-beta', digest: a }]);
+  });
+
+  it('orders by image creation time with created_at_sort, oldest first', async () => {
+    const { mother, run } = setup();
+    const newest = mother.image(repo, ['a'], 'a', { created: '2024-03-01T00:00:00Z' });
+    const oldest = mother.image(repo, ['b'], 'b', { created: '2022-01-01T00:00:00Z' });
+    const middle = mother.image(repo, ['c'], 'c', { created: '2023-06-15T12:00:00.5Z' });
+    expect(await run({ tag_regex: '.*', created_at_sort: true })).toEqual([
+      { tag: 'b', digest: oldest },
+      { tag: 'c', digest: middle },
+      { tag: 'a', digest: newest },
+    ]);
+  });
+
+  it('rejects an invalid regex before talking to the registry', async () => {
+    const { registry, run } = setup();
+    await expect(run({ tag_regex: '(' })).rejects.toThrow('source.tag_regex "(" is not a valid regular expression');
+    expect(registry.calls).toEqual([]);
+  });
+});
+
+describe('check with registry_mirror', () => {
+  const hub: RepositoryRef = { registry: 'index.docker.io', path: 'library/alpine' };
+  const mirror: RepositoryRef = { registry: 'mirror.test:5000', path: 'library/alpine' };
+
+  it('uses the mirror for Docker Hub repositories', async () => {
+    const { mother, registry, run } = setup();
+    const digest = mother.image(mirror, ['3'], 'm');
+    expect(await run({ repository: 'alpine', tag: '3', registry_mirror: { host: 'mirror.test:5000' } })).toEqual([{ tag: '3', digest }]);
+    expect(registry.calls.map((c) => c.repository)).toEqual(['mirror.test:5000/library/alpine']);
+  });
+
+  it('falls back to the origin with a warning when the mirror lacks the tag', async () => {
+    const { mother, logger, run } = setup();
+    const digest = mother.image(hub, ['3'], 'hub');
+    expect(await run({ repository: 'alpine', tag: '3', registry_mirror: { host: 'mirror.test:5000' } })).toEqual([{ tag: '3', digest }]);
+    expect(logger.lines).toEqual([
+      'WARN checking mirror mirror.test:5000/library/alpine found nothing; checking index.docker.io/library/alpine',
+    ]);
+  });
+
+  it('ignores the mirror for a repository with an explicit registry', async () => {
+    const { mother, registry, run } = setup();
+    const digest = mother.image(repo, ['latest'], 'x');
+    expect(await run({ tag: 'latest', registry_mirror: { host: 'mirror.test:5000' } })).toEqual([{ tag: 'latest', digest }]);
+    expect(registry.calls.every((c) => c.repository === 'registry.test/team/app')).toBe(true);
+  });
+});

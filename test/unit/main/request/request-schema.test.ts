@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { parseCheckRequest, parseInRequest, parseOutRequest } from '../../../../src/main/request/request-schema';
+
+describe('request parsing (Go field names and types)', () => {
+  it('parses a full check request', () => {
+    const request = parseCheckRequest(
+      JSON.stringify({
+        source: {
+          repository: 'concourse/test',
+          variant: 'alpine',
+          pre_releases: true,
+          pre_release_prefixes: ['dev'],
+          semver_constraint: '~1.2',
+          registry_mirror: { host: 'mirror.local:5000', username: 'u', password: 'p' },
+          ca_certs: ['pem'],
+          debug: true,
+        },
+        version: { tag: '1.2.3', digest: 'sha256:abc' },
+      }),
+    );
+    expect(request.source.registry_mirror).toEqual({ host: 'mirror.local:5000', username: 'u', password: 'p' });
+    expect(request.version).toEqual({ tag: '1.2.3', digest: 'sha256:abc' });
+  });
+
+  it('keeps a numeric tag as its exact text', () => {
+    expect(parseCheckRequest('{"source":{"repository":"r","tag":1.10}}').source.tag).toBe('1.10');
+    expect(parseCheckRequest('{"source":{"repository":"r","tag":7}}').source.tag).toBe('7');
+  });
+
+  it('treats null fields as absent and accepts a null version', () => {
+    const request = parseCheckRequest('{"source":{"repository":"r","tag":null,"variant":null},"version":null}');
+    expect(request.source).toEqual({ repository: 'r' });
+    expect(request.version).toBeUndefined();
+  });
+
+  it.each([
+    ['{"source":{"repository":"r","bogus":1}}', 'unknown field "source.bogus" in request'],
+    ['{"source":{"repository":"r"},"extra":true}', 'unknown field "extra" in request'],
+    ['{"source":{"repository":"r","registry_mirror":{"host":"h","port":1}}}', 'unknown field "source.registry_mirror.port"'],
+    ['{"source":{}}', 'source.repository is required'],
+    ['{"source":{"repository":""}}', 'source.repository is required'],
+    ['{}', 'source is required'],
+    ['{"source":{"repository":5}}', 'source.repository must be a string, got the number 5'],
+    ['{"source":{"repository":"r","insecure":"yes"}}', 'source.insecure must be a boolean, got a string'],
+    ['{"source":{"repository":"r","ca_certs":"pem"}}', 'source.ca_certs must be an array of strings, got a string'],
+    ['{"source":{"repository":"r","ca_certs":[1]}}', 'source.ca_certs[0] must be a string, got the number 1'],
+    ['{"source":{"repository":"r","tag":true}}', 'source.tag must be a string or number, got a boolean'],
+    ['[]', 'request must be a JSON object, got an array'],
+    ['', 'empty request on stdin'],
+    ['{"source":', 'malformed JSON request'],
+  ])('rejects %s', (text, message) => {
+    expect(() => parseCheckRequest(text)).toThrow(message);
+  });
+
+  it('validates in requests: version and format', () => {
+    expect(() => parseInRequest('{"source":{"repository":"r"}}')).toThrow('version is required');
+    expect(() => parseInRequest('{"source":{"repository":"r"},"version":{"tag":"x"}}')).toThrow('version.digest is required');
+    expect(() =>
+      parseInRequest('{"source":{"repository":"r"},"version":{"digest":"sha256:a"},"params":{"format":"tarball"}}'),
+    ).toThrow('params.format must be one of rootfs, oci, oci-layout; got "tarball"');
+    const request = parseInRequest('{"source":{"repository":"r"},"version":{"digest":"sha256:a"}}');
+    expect(request.params).toEqual({});
+  });
+
+  it('validates out requests: params.image is required', () => {
+    expect(() => parseOutRequest('{"source":{"repository":"r"}}')).toThrow('params.image is required');
+    expect(parseOutRequest('{"source":{"repository":"r"},"params":{"image":"i/*.tar","version":1.0}}').params).toEqual({
+      image: 'i/*.tar',
+      version: '1.0',
+    });
+  });
+});
