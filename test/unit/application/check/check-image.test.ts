@@ -129,3 +129,26 @@ describe('check with registry_mirror', () => {
     expect(registry.calls.every((c) => c.repository === 'registry.test/team/app')).toBe(true);
   });
 });
+
+describe('check, semver mode lookups', () => {
+  it('resolves candidate tags concurrently, never more than the configured bound', async () => {
+    const mother = new ImageMother();
+    for (let i = 0; i < 20; i++) mother.image(repo, [`1.${i}.0`], `v${i}`);
+    const inner = new InMemoryRegistry(mother.store);
+    let inFlight = 0;
+    let peak = 0;
+    const slow = Object.assign(Object.create(inner) as InMemoryRegistry, {
+      headManifest: async (r: RepositoryRef, ref: string) => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight--;
+        return inner.headManifest(r, ref);
+      },
+    });
+    const check = new CheckImage(slow, new RecordingLogger(), { lookupConcurrency: 6 });
+    const versions = await check.run({ source: { repository: 'registry.test/team/app' } });
+    expect(versions).toHaveLength(20);
+    expect(peak).toBe(6);
+  });
+});
