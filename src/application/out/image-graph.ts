@@ -1,0 +1,67 @@
+import { ResourceError } from '../../domain/errors';
+import { type Descriptor, parseManifest } from '../../domain/manifest';
+import { isImageManifestMediaType, isIndexMediaType } from '../../domain/media-types';
+import type { ImageInput, ManifestBlob } from '../../ports/image-input-port';
+
+export interface BlobToPush {
+  readonly digest: string;
+  readonly size: number;
+}
+
+/** Everything an input's root refers to: blobs (deduplicated) and child manifests, deepest first. */
+export interface ImageGraph {
+  readonly blobs: BlobToPush[];
+  readonly children: ManifestBlob[];
+}
+
+function parse(manifest: ManifestBlob, where: string): ReturnType<typeof parseManifest> {
+  try {
+    return parseManifest(manifest.bytes, manifest.mediaType);
+  } catch (error) {
+    throw new ResourceError('FILESYSTEM', `${where}: manifest ${manifest.digest} is not usable: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Walk the root manifest or index of an input. A layer that carries `urls` and is absent from the
+ * input is a foreign (non-distributable) layer: registries fetch those elsewhere, so it is skipped.
+ */
+export async function collectImageGraph(input: ImageInput): Promise<ImageGraph> {
+  const blobs = new Map<string, BlobToPush>();
+  const children: ManifestBlob[] = [];
+  const seen = new Set<string>();
+
+  const addBlob = async (d: Descriptor, what: string): Promise<void> => {
+    if (blobs.has(d.digest)) return;
+    if (!(await input.hasBlob(d.digest))) {
+      if (d.urls && d.urls.length > 0) return;
+      throw new ResourceError('FILESYSTEM', `${input.path}: ${what} ${d.digest} is missing from the image input`);
+    }
+    blobs.set(d.digest, { digest: d.digest, size: d.size });
+  };
+
+  const visit = async (manifest: ManifestBlob): Promise<void> => {
+    const parsed = parse(manifest, input.path);
+    if (parsed.kind === 'image') {
+      await addBlob(parsed.manifest.config, 'config');
+      for (const layer of parsed.manifest.layers) await addBlob(layer, 'layer');
+      return;
+    }
+    for (const child of parsed.index.manifests) {
+      if (seen.has(child.digest)) continue;
+      seen.add(child.digest);
+      if (!isIndexMediaType(child.mediaType) && !isImageManifestMediaType(child.mediaType)) {
+        // Artifacts (signatures, attestations) in an index are still manifests: push their bytes if present.
+        if (!(await input.manifest(child.digest))) continue;
+      }
+      const bytes = await input.manifest(child.digest);
+      if (!bytes) throw new ResourceError('FILESYSTEM', `${input.path}: manifest ${child.digest} listed in the index is missing`);
+      const blob = { digest: child.digest, mediaType: child.mediaType, bytes };
+      await visit(blob);
+      children.push(blob);
+    }
+  };
+
+  await visit(input.root);
+  return { blobs: [...blobs.values()], children };
+}

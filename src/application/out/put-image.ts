@@ -1,0 +1,63 @@
+import { inject, injectable } from 'inversify';
+import { ConfigurationError } from '../../domain/errors';
+import { parseRepository } from '../../domain/image-reference';
+import { ImageInputPort } from '../../ports/image-input-port';
+import { Logger } from '../../ports/logger';
+import { RegistryPort } from '../../ports/registry-port';
+import type { InOutResponse, OutRequest } from '../request-types';
+import { pushImage } from './push-image';
+import { computePushTags } from './push-tags';
+
+export const PUT_CONCURRENCY = 4;
+
+function joinPath(dir: string, relative: string): string {
+  return relative.startsWith('/') ? relative : `${dir.replace(/\/+$/, '')}/${relative}`;
+}
+
+/** The `out` step: push the image found under SRC with every tag the request asks for. */
+@injectable()
+export class PutImage {
+  constructor(
+    @inject(RegistryPort) private readonly registry: RegistryPort,
+    @inject(ImageInputPort) private readonly inputs: ImageInputPort,
+    @inject(Logger) private readonly logger: Logger,
+  ) {}
+
+  async execute(request: OutRequest, srcDir: string): Promise<InOutResponse> {
+    const { source, params } = request;
+    const repo = parseRepository(source.repository);
+
+    const additionalTagsText = params.additional_tags
+      ? await this.inputs.readText(joinPath(srcDir, params.additional_tags))
+      : undefined;
+    const tags = await computePushTags({
+      source,
+      params,
+      ...(additionalTagsText !== undefined ? { additionalTagsText } : {}),
+      existingTags: () => this.registry.listTags(repo),
+    });
+
+    const matches = await this.inputs.glob(params.image, srcDir);
+    if (matches.length === 0) throw new ConfigurationError(`no files match glob '${params.image}' in ${srcDir}`);
+    if (matches.length > 1) {
+      throw new ConfigurationError(`too many files match glob '${params.image}': ${matches.join(', ')}`);
+    }
+    const path = matches[0] as string;
+    const input = await this.inputs.open(path);
+    this.logger.info(`pushing ${input.kind} ${path}`);
+    let digest: string;
+    try {
+      digest = await pushImage(this.registry, repo, input, tags, this.logger, { concurrency: PUT_CONCURRENCY });
+    } finally {
+      await input.close();
+    }
+
+    return {
+      version: { tag: tags[0] as string, digest },
+      metadata: [
+        { name: 'repository', value: source.repository },
+        { name: 'tags', value: tags.join(' ') },
+      ],
+    };
+  }
+}
