@@ -43,7 +43,10 @@ export class Version {
 
   /** -1, 0 or 1 by semver precedence; `1.2` equals `1.2.0`, build metadata never counts. */
   compare(other: Version): -1 | 0 | 1 {
-    const core = compareNumbers(this.major, other.major) || compareNumbers(this.minor, other.minor) || compareNumbers(this.patch, other.patch);
+    const core =
+      compareNumbers(this.major, other.major) ||
+      compareNumbers(this.minor, other.minor) ||
+      compareNumbers(this.patch, other.patch);
     if (core !== 0) return core;
     if (this.prerelease === other.prerelease) return 0;
     // A release outranks any of its prereleases.

@@ -55,7 +55,18 @@ describe('parseVersion (Masterminds v3 NewVersion)', () => {
 describe('Version.compare (semver 2.0 precedence)', () => {
   // Each list is strictly ascending.
   it.each([
-    [['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0']],
+    [
+      [
+        '1.0.0-alpha',
+        '1.0.0-alpha.1',
+        '1.0.0-alpha.beta',
+        '1.0.0-beta',
+        '1.0.0-beta.2',
+        '1.0.0-beta.11',
+        '1.0.0-rc.1',
+        '1.0.0',
+      ],
+    ],
     [['0.9.0', '1.0.0', '1.2.1', '1.10.0', '2.0.0']],
     [['1.0.0-1', '1.0.0-2', '1.0.0-10', '1.0.0-a']],
     [['1.0.0-rc', '1.0.0-rc.1', '1.0.0-rc1']],
