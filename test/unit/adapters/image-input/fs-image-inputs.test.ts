@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FsImageInputs } from '../../../../src/adapters/image-input/fs-image-inputs';
+import type { ImageInput } from '../../../../src/ports/image-input-port';
+import { buildImage, buildIndex, layerFromFiles } from '../../../integration/support/image-fixtures';
+import { dockerSaveEntries, layoutEntries, writeEntriesToDir, writeTarFile } from './layout-fixtures';
+
+async function readAll(input: ImageInput, digest: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of input.openBlob(digest)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+describe('FsImageInputs', () => {
+  const inputs = new FsImageInputs();
+  let dir: string;
+  const layer1 = layerFromFiles([{ path: 'etc/hello', content: 'hello' }]);
+  const layer2 = layerFromFiles([{ path: 'bin/tool', content: 'x'.repeat(3000), mode: 0o755 }]);
+  const image = buildImage({ layers: [layer1, layer2], mediaTypes: 'oci' });
+  const arm = buildImage({ layers: [layer1], platform: { os: 'linux', architecture: 'arm64' } });
+  const index = buildIndex([image, arm]);
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'image-input-test-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads an OCI layout directory holding a multi-arch index, keeping the index bytes', async () => {
+    const layout = join(dir, 'layout');
+    writeEntriesToDir(layout, layoutEntries(index));
+    const input = await inputs.open(layout);
+    expect(input.kind).toBe('oci-layout');
+    expect(input.root.digest).toBe(index.digest);
+    expect(input.root.bytes.equals(index.manifestBytes)).toBe(true);
+    expect((await input.manifest(arm.digest))?.equals(arm.manifestBytes)).toBe(true);
+    expect((await readAll(input, layer2.digest)).equals(layer2.bytes)).toBe(true);
+    expect(await input.hasBlob(sha(Buffer.from('absent')))).toBe(false);
+  });
+
+  it('reads an OCI archive (tar of a layout) with ranged reads of its members', async () => {
+    const path = join(dir, 'image-oci.tar');
+    writeTarFile(path, layoutEntries(image));
+    const input = await inputs.open(path);
+    expect(input.kind).toBe('oci-archive');
+    expect(input.root).toMatchObject({ digest: image.digest, mediaType: image.mediaType });
+    expect((await readAll(input, layer1.digest)).equals(layer1.bytes)).toBe(true);
+    expect((await readAll(input, image.configDigest)).equals(image.configBytes)).toBe(true);
+  });
+
+  it('reads a docker save tarball with compressed layers into a Docker schema 2 manifest', async () => {
+    const path = join(dir, 'docker-gz.tar');
+    writeTarFile(path, dockerSaveEntries(image, 'compressed'));
+    const input = await inputs.open(path);
+    expect(input.kind).toBe('docker-archive');
+    const manifest = JSON.parse(input.root.bytes.toString()) as {
+      mediaType: string;
+      config: { digest: string; size: number };
+      layers: Array<{ mediaType: string; digest: string; size: number }>;
+    };
+    expect(input.root.digest).toBe(sha(input.root.bytes));
+    expect(manifest.mediaType).toBe('application/vnd.docker.distribution.manifest.v2+json');
+    expect(manifest.config).toMatchObject({ digest: image.configDigest, size: image.configBytes.length });
+    expect(manifest.layers.map((l) => l.digest)).toEqual([layer1.digest, layer2.digest]);
+    expect(manifest.layers[0]?.mediaType).toBe('application/vnd.docker.image.rootfs.diff.tar.gzip');
+    expect((await readAll(input, layer2.digest)).equals(layer2.bytes)).toBe(true);
+    await input.close();
+  });
+
+  it('gzips uncompressed docker save layers, with the digest of the bytes it serves', async () => {
+    const path = join(dir, 'docker-tar.tar');
+    writeTarFile(path, dockerSaveEntries(image, 'tar'));
+    const input = await inputs.open(path);
+    const manifest = JSON.parse(input.root.bytes.toString()) as { layers: Array<{ digest: string; size: number }> };
+    for (const [i, l] of manifest.layers.entries()) {
+      const served = await readAll(input, l.digest);
+      expect(sha(served)).toBe(l.digest);
+      expect(served.length).toBe(l.size);
+      expect(gunzipSync(served).equals(image.layers[i]?.tar as Buffer)).toBe(true);
+    }
+    await input.close();
+  });
+
+  it('refuses a layout whose index.json lists more than one entry', async () => {
+    const layout = join(dir, 'two');
+    writeEntriesToDir(layout, layoutEntries(image, 1));
+    await expect(inputs.open(layout)).rejects.toThrow('exactly one image or index in index.json, found 2');
+  });
+
+  it('detects a corrupted manifest blob by its digest', async () => {
+    const layout = join(dir, 'corrupt');
+    writeEntriesToDir(layout, layoutEntries(image));
+    writeFileSync(join(layout, 'blobs/sha256', image.digest.slice(7)), '{"schemaVersion":2}');
+    await expect(inputs.open(layout)).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
+  });
+
+  it('says what it expected when the file is neither kind', async () => {
+    const path = join(dir, 'other.tar');
+    writeTarFile(path, [{ path: 'readme.txt', content: 'hi' }]);
+    await expect(inputs.open(path)).rejects.toThrow('neither an OCI archive (index.json) nor a docker save tarball (manifest.json)');
+    const notTar = join(dir, 'garbage.bin');
+    writeFileSync(notTar, Buffer.alloc(2048, 7));
+    await expect(inputs.open(notTar)).rejects.toThrow('not a valid tar file');
+    const plainDir = join(dir, 'plain');
+    mkdirSync(plainDir);
+    await expect(inputs.open(plainDir)).rejects.toThrow('not an OCI layout');
+  });
+
+  it('reads the additional tags file and reports a missing one by path', async () => {
+    writeFileSync(join(dir, 'tags'), 'a b\n');
+    expect(await inputs.readText(join(dir, 'tags'))).toBe('a b\n');
+    await expect(inputs.readText(join(dir, 'nope'))).rejects.toThrow(`failed to read file at "${join(dir, 'nope')}"`);
+  });
+});

@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FsImageInputs } from '../../../../src/adapters/image-input/fs-image-inputs';
+import { InMemoryRegistry } from '../../../../src/adapters/memory/in-memory-registry';
+import { PutImage } from '../../../../src/application/out/put-image';
+import type { OutRequest } from '../../../../src/application/request-types';
+import type { Logger } from '../../../../src/ports/logger';
+import { buildImage, buildIndex, layerFromFiles } from '../../../integration/support/image-fixtures';
+import { dockerSaveEntries, layoutEntries, writeEntriesToDir, writeTarFile } from '../../adapters/image-input/layout-fixtures';
+
+const repo = { registry: 'registry.example:5000', path: 'team/app' };
+const quiet: Logger = { info: () => {}, warn: () => {}, debug: () => {}, debugEnabled: false };
+
+function request(params: Partial<OutRequest['params']>, source: Partial<OutRequest['source']> = {}): OutRequest {
+  return { source: { repository: 'registry.example:5000/team/app', ...source }, params: { image: 'image.tar', ...params } };
+}
+
+describe('PutImage', () => {
+  let src: string;
+  const layerA = layerFromFiles([{ path: 'a', content: 'A'.repeat(5000) }]);
+  const layerB = layerFromFiles([{ path: 'b', content: 'B' }]);
+  const amd = buildImage({ layers: [layerA, layerB] });
+  const arm = buildImage({ layers: [layerA], platform: { os: 'linux', architecture: 'arm64' } });
+  const index = buildIndex([amd, arm]);
+
+  beforeAll(() => {
+    src = mkdtempSync(join(tmpdir(), 'put-image-test-'));
+    writeTarFile(join(src, 'image.tar'), layoutEntries(amd));
+    writeEntriesToDir(join(src, 'multi'), layoutEntries(index));
+    writeTarFile(join(src, 'saved.tar'), dockerSaveEntries(amd));
+    writeFileSync(join(src, 'tags'), 'extra1\nextra2\n');
+  });
+  afterAll(() => rmSync(src, { recursive: true, force: true }));
+
+  it('pushes blobs, then the manifest under each tag, and answers like the Go resource', async () => {
+    const registry = new InMemoryRegistry();
+    const response = await new PutImage(registry, new FsImageInputs(), quiet).execute(
+      request({ additional_tags: 'tags', tag_prefix: 'v-' }, { tag: 'dev' }),
+      src,
+    );
+    expect(response).toEqual({
+      version: { tag: 'dev', digest: amd.digest },
+      metadata: [
+        { name: 'repository', value: 'registry.example:5000/team/app' },
+        { name: 'tags', value: 'dev v-extra1 v-extra2' },
+      ],
+    });
+    for (const tag of ['dev', 'v-extra1', 'v-extra2']) expect(registry.store.manifest(repo, tag)?.digest).toBe(amd.digest);
+    for (const d of [layerA.digest, layerB.digest, amd.configDigest]) expect(registry.store.hasBlob(repo, d)).toBe(true);
+    // Tags are written only after every blob is in.
+    const firstManifest = registry.calls.findIndex((c) => c.method === 'putManifest');
+    const lastBlob = registry.calls.map((c) => c.method).lastIndexOf('pushBlob');
+    expect(lastBlob).toBeLessThan(firstManifest);
+  });
+
+  it('re-pushing the same image uploads no blob', async () => {
+    const registry = new InMemoryRegistry();
+    const put = new PutImage(registry, new FsImageInputs(), quiet);
+    await put.execute(request({}, { tag: 'one' }), src);
+    const uploadsBefore = registry.calls.filter((c) => c.method === 'pushBlob').length;
+    await put.execute(request({}, { tag: 'two' }), src);
+    expect(registry.calls.filter((c) => c.method === 'pushBlob').length).toBe(uploadsBefore);
+    expect(registry.store.manifest(repo, 'two')?.digest).toBe(amd.digest);
+  });
+
+  it('pushes a multi-arch layout: children by digest, then the index, whose digest is kept', async () => {
+    const registry = new InMemoryRegistry();
+    const response = await new PutImage(registry, new FsImageInputs(), quiet).execute(request({ image: 'multi', version: '1.2.3' }), src);
+    expect(response.version).toEqual({ tag: '1.2.3', digest: index.digest });
+    expect(registry.store.manifest(repo, '1.2.3')?.bytes.equals(index.manifestBytes)).toBe(true);
+    const manifestPuts = registry.calls.filter((c) => c.method === 'putManifest').map((c) => c.reference);
+    expect(manifestPuts.slice(0, 2).sort()).toEqual([amd.digest, arm.digest].sort());
+    expect(manifestPuts[2]).toBe('1.2.3');
+  });
+
+  it('bumps aliases against the tags already in the repository', async () => {
+    const registry = new InMemoryRegistry();
+    registry.store.putManifest(repo, '1.3.0', amd.mediaType, amd.manifestBytes);
+    const response = await new PutImage(registry, new FsImageInputs(), quiet).execute(
+      request({ image: 'saved.tar', version: 'v1.2.5', bump_aliases: true }),
+      src,
+    );
+    expect(response.metadata[1]).toEqual({ name: 'tags', value: '1.2.5 1.2' });
+    expect(registry.store.tags(repo)).toEqual(['1.2', '1.2.5', '1.3.0']);
+  });
+
+  it('glob errors name the pattern (and the matches)', async () => {
+    const put = new PutImage(new InMemoryRegistry(), new FsImageInputs(), quiet);
+    await expect(put.execute(request({ image: 'nomatch*.tar' }, { tag: 't' }), src)).rejects.toThrow("no files match glob 'nomatch*.tar'");
+    await expect(put.execute(request({ image: '*.tar' }, { tag: 't' }), src)).rejects.toThrow(
+      `too many files match glob '*.tar': ${join(src, 'image.tar')}, ${join(src, 'saved.tar')}`,
+    );
+  });
+
+  it('fails before touching the registry when no tag is given', async () => {
+    const registry = new InMemoryRegistry();
+    await expect(new PutImage(registry, new FsImageInputs(), quiet).execute(request({}), src)).rejects.toThrow('no tag specified');
+    expect(registry.calls).toEqual([]);
+  });
+});
