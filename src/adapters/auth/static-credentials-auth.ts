@@ -1,0 +1,34 @@
+import { DOCKER_HUB } from '../../domain/image-reference';
+import type { AuthPort, Credentials } from '../../ports/auth-port';
+
+export interface UsernamePassword {
+  readonly username: string;
+  readonly password: string;
+}
+
+/** Docker Hub answers to several names; credentials given for any of them apply to all. */
+function canonicalRegistry(registry: string): string {
+  const lower = registry.toLowerCase();
+  return lower === 'docker.io' || lower === 'registry-1.docker.io' || lower === 'index.docker.io' ? DOCKER_HUB : lower;
+}
+
+/**
+ * Fixed username/password per registry: `source.username/password` for the repository's registry,
+ * `registry_mirror.username/password` for the mirror. Registries without an entry are anonymous.
+ */
+export class StaticCredentialsAuth implements AuthPort {
+  private readonly byRegistry = new Map<string, Credentials>();
+
+  constructor(entries: Readonly<Record<string, UsernamePassword>> | ReadonlyMap<string, UsernamePassword>) {
+    const pairs = entries instanceof Map ? [...entries.entries()] : Object.entries(entries);
+    for (const [registry, { username, password }] of pairs) {
+      // An empty username means "not configured", as in the Go resource.
+      if (username === '') continue;
+      this.byRegistry.set(canonicalRegistry(registry), { kind: 'basic', username, password });
+    }
+  }
+
+  credentialsFor(registry: string): Promise<Credentials | undefined> {
+    return Promise.resolve(this.byRegistry.get(canonicalRegistry(registry)));
+  }
+}

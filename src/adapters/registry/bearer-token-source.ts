@@ -1,0 +1,160 @@
+import { isLoopbackRegistry, registryHostname } from '../../domain/image-reference';
+import { ResourceError } from '../../domain/errors';
+import type { Credentials } from '../../ports/auth-port';
+import type { Logger } from '../../ports/logger';
+import { readBody, readErrorBody, type HttpTransport } from './http-transport';
+import { describeErrorBody } from './registry-error-body';
+import { isRetryableStatus, parseRetryAfter, type RetryPolicy, TransientFailure } from './retry-policy';
+import { classifyTransportError } from './transport-error';
+import type { RegistryEndpoint } from './registry-endpoints';
+
+export interface TokenRequest {
+  readonly endpoint: RegistryEndpoint;
+  /** `registry/repository`, for messages only. */
+  readonly repository: string;
+  readonly realm: string;
+  readonly service: string | undefined;
+  readonly scopes: readonly string[];
+  readonly credentials: Credentials | undefined;
+}
+
+interface CachedToken {
+  readonly token: string;
+  readonly expiresAt: number;
+}
+
+/** Spec default lifetime when the realm does not say (distribution token spec: 60 s). */
+const DEFAULT_LIFETIME_S = 60;
+/** Renew a little early so a token does not expire between our check and the registry's. */
+const EXPIRY_MARGIN_MS = 10_000;
+
+/** Describes who we authenticate as, without the secret. */
+export function principal(credentials: Credentials | undefined): string {
+  if (!credentials) return 'anonymous';
+  return credentials.kind === 'basic' ? `user ${credentials.username}` : 'registry token';
+}
+
+/**
+ * Fetches bearer tokens from a challenge's realm (`GET realm?service=&scope=…` with Basic
+ * credentials when configured), caching them per registry, realm and scope set for the run and
+ * sharing one fetch between concurrent callers.
+ */
+export class BearerTokenSource {
+  private readonly cache = new Map<string, Promise<CachedToken>>();
+
+  constructor(
+    private readonly transport: HttpTransport,
+    private readonly retry: RetryPolicy,
+    private readonly logger: Logger,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  async token(request: TokenRequest, fresh: boolean): Promise<string> {
+    const key = [request.endpoint.registry, request.realm, request.service ?? '', ...[...request.scopes].sort()].join('\n');
+    const cached = this.cache.get(key);
+    if (cached && !fresh) {
+      try {
+        const value = await cached;
+        if (value.expiresAt > this.now()) return value.token;
+      } catch {
+        // fetch again below
+      }
+    }
+    const fetching = this.fetch(request);
+    this.cache.set(key, fetching);
+    fetching.catch(() => {
+      if (this.cache.get(key) === fetching) this.cache.delete(key);
+    });
+    return (await fetching).token;
+  }
+
+  private async fetch(request: TokenRequest): Promise<CachedToken> {
+    const realm = parseRealm(request);
+    const url = new URL(realm.toString());
+    if (request.service) url.searchParams.set('service', request.service);
+    for (const scope of request.scopes) url.searchParams.append('scope', scope);
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    const credentials = request.credentials;
+    if (credentials?.kind === 'basic') {
+      assertSafeRealm(request, realm);
+      headers.Authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+    }
+    const insecure = request.endpoint.insecure && realm.hostname === request.endpoint.base.hostname;
+    const who = principal(credentials);
+    const what = `fetching a token for ${request.repository} from ${realm.origin}`;
+    return this.retry.run(what, async () => {
+      let response;
+      try {
+        response = await this.transport.exchange({ method: 'GET', url, headers, insecure });
+      } catch (error) {
+        const failure = classifyTransportError(error);
+        const final = new ResourceError(
+          failure.kind.startsWith('tls') ? 'TLS' : 'NETWORK',
+          `${what} failed: ${failure.message}${failure.kind.startsWith('tls') ? '; add the token server CA to source.ca_certs' : ''}`,
+          { cause: failure },
+        );
+        if (failure.kind === 'reset' || failure.kind === 'timeout') throw new TransientFailure(failure.message, final);
+        throw final;
+      }
+      this.logger.debug(`GET ${realm.origin}${realm.pathname} (token, scopes ${request.scopes.join(' ')}) -> ${response.status}`);
+      if (response.status !== 200) {
+        const detail = describeErrorBody(await readErrorBody(response));
+        const suffix = detail ? `: ${detail}` : '';
+        if (response.status === 401 || response.status === 403) {
+          throw new ResourceError(
+            'AUTHENTICATION',
+            `authentication failed for ${request.repository} (${who}): token server ${realm.origin} answered HTTP ${response.status}${suffix}`,
+          );
+        }
+        const final = new ResourceError('REGISTRY', `${what} failed: HTTP ${response.status}${suffix}`);
+        if (isRetryableStatus(response.status)) {
+          throw new TransientFailure(`HTTP ${response.status}`, final, parseRetryAfter(response.headers['retry-after'], this.now()));
+        }
+        throw final;
+      }
+      const body = await readBody(response, 1024 * 1024).catch((error: unknown) => {
+        throw new TransientFailure('token response cut short', new ResourceError('NETWORK', `${what} failed: ${String(error)}`));
+      });
+      return parseTokenResponse(body, what, this.now());
+    });
+  }
+}
+
+function parseRealm(request: TokenRequest): URL {
+  try {
+    const realm = new URL(request.realm);
+    if (realm.protocol !== 'https:' && realm.protocol !== 'http:') throw new Error('not an HTTP URL');
+    return realm;
+  } catch {
+    throw new ResourceError('REGISTRY', `registry ${request.endpoint.registry} sent an unusable token realm "${request.realm}"`);
+  }
+}
+
+/**
+ * Basic credentials travel to a realm in clear only where they would travel anyway: the
+ * registry's own host, or loopback. Anything else over plain HTTP could leak them to the network.
+ */
+function assertSafeRealm(request: TokenRequest, realm: URL): void {
+  if (realm.protocol === 'https:') return;
+  const host = realm.hostname.replace(/^\[|\]$/g, '');
+  if (host === registryHostname(request.endpoint.base.host) || isLoopbackRegistry(realm.host)) return;
+  throw new ResourceError(
+    'AUTHENTICATION',
+    `refusing to send the credentials for ${request.endpoint.registry} to token realm ${realm.origin} over plain HTTP (another host); the realm must use HTTPS`,
+  );
+}
+
+function parseTokenResponse(body: Buffer, what: string, now: number): CachedToken {
+  let json: { token?: unknown; access_token?: unknown; expires_in?: unknown };
+  try {
+    json = JSON.parse(body.toString('utf8')) as typeof json;
+  } catch {
+    throw new ResourceError('REGISTRY', `${what} failed: the token server did not answer JSON`);
+  }
+  const token = typeof json.token === 'string' && json.token !== '' ? json.token : json.access_token;
+  if (typeof token !== 'string' || token === '') {
+    throw new ResourceError('REGISTRY', `${what} failed: the response has neither "token" nor "access_token"`);
+  }
+  const lifetime = typeof json.expires_in === 'number' && json.expires_in > 0 ? json.expires_in : DEFAULT_LIFETIME_S;
+  return { token, expiresAt: now + Math.max(lifetime * 1000 - EXPIRY_MARGIN_MS, 1000) };
+}

@@ -1,0 +1,261 @@
+import { createHash } from 'node:crypto';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { digestAlgorithm } from '../../domain/digest';
+import { DigestMismatchError, ResourceError } from '../../domain/errors';
+import { formatRepository, type RepositoryRef } from '../../domain/image-reference';
+import type { Logger } from '../../ports/logger';
+import type { BlobRef, PushBlobOptions } from '../../ports/registry-port';
+import { discard, readErrorBody, type HttpResponse } from './http-transport';
+import { repositoryScope } from './registry-authenticator';
+import { errorCodes } from './registry-error-body';
+import type { RegistryCall, RegistryHttp } from './registry-http';
+
+export interface BlobUploadSettings {
+  readonly monolithicUploadMaxBytes: number;
+  readonly uploadChunkBytes: number;
+}
+
+/**
+ * Pushes one blob: cross-repository mount when offered, otherwise an upload session finished by
+ * one streamed PUT (known size up to the threshold) or PATCH chunks with Content-Range. The content
+ * is hashed on the way out; a chunked upload is only committed if it hashed to the digest. Any
+ * transient failure restarts the whole upload from a freshly opened source.
+ */
+export class BlobUploader {
+  constructor(
+    private readonly http: RegistryHttp,
+    private readonly logger: Logger,
+    private readonly settings: BlobUploadSettings,
+  ) {}
+
+  async upload(repo: RepositoryRef, blob: BlobRef, options: PushBlobOptions): Promise<void> {
+    const what = `pushing blob ${blob.digest} to ${formatRepository(repo)}`;
+    await this.http.retry.run(what, async () => {
+      const started = await this.start(repo, blob, what, options.mountFrom);
+      if (started === 'mounted') return;
+      const hasher = new HashingCounter(blob, what);
+      const source = options.open();
+      source.on('error', (error) => hasher.destroy(error));
+      const content = source.pipe(hasher);
+      try {
+        if (blob.size >= 0 && blob.size <= this.settings.monolithicUploadMaxBytes) {
+          await this.putWhole(repo, blob, what, started, content, hasher);
+        } else {
+          await this.putChunks(repo, blob, what, started, content, hasher);
+        }
+      } catch (error) {
+        source.destroy();
+        hasher.destroy();
+        // The source's own complaint (short, too long) explains the failure better than the socket error it caused.
+        throw hasher.problem ?? error;
+      }
+    });
+  }
+
+  /** Open an upload session (or finish at once by mounting); returns the session URL. */
+  private async start(repo: RepositoryRef, blob: BlobRef, what: string, mountFrom: string | undefined): Promise<URL | 'mounted'> {
+    const mount = mountFrom !== undefined && mountFrom !== repo.path;
+    const query = mount ? `?${new URLSearchParams({ mount: blob.digest, from: mountFrom }).toString()}` : '';
+    const call: RegistryCall = {
+      repo,
+      what,
+      method: 'POST',
+      target: `blobs/uploads/${query}`,
+      push: true,
+      ...(mount ? { extraScopes: [repositoryScope(mountFrom, false)] } : {}),
+    };
+    const response = await this.http.attempt(call);
+    if (mount && response.status === 201) {
+      discard(response);
+      this.logger.debug(`${what}: mounted from ${mountFrom}`);
+      return 'mounted';
+    }
+    if (response.status !== 202) throw await this.http.unexpected(call, response);
+    const location = uploadLocation(response, what);
+    discard(response);
+    return location;
+  }
+
+  private async putWhole(
+    repo: RepositoryRef,
+    blob: BlobRef,
+    what: string,
+    session: URL,
+    content: Readable,
+    hasher: HashingCounter,
+  ): Promise<void> {
+    const call: RegistryCall = {
+      repo,
+      what,
+      method: 'PUT',
+      target: withDigest(session, blob.digest),
+      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(blob.size) },
+      body: content,
+      push: true,
+    };
+    await this.commit(call, blob, hasher);
+  }
+
+  private async putChunks(
+    repo: RepositoryRef,
+    blob: BlobRef,
+    what: string,
+    session: URL,
+    content: Readable,
+    hasher: HashingCounter,
+  ): Promise<void> {
+    let location = session;
+    if (blob.size < 0) {
+      // Unknown length: one streamed PATCH (chunked transfer encoding), which distribution accepts.
+      location = await this.patch(repo, what, location, content, {});
+    } else {
+      const chunks = new ChunkReader(content);
+      for (let offset = 0; offset < blob.size; ) {
+        const length = Math.min(this.settings.uploadChunkBytes, blob.size - offset);
+        location = await this.patch(repo, what, location, chunks.take(length), {
+          'Content-Length': String(length),
+          'Content-Range': `${offset}-${offset + length - 1}`,
+        });
+        offset += length;
+      }
+      if (!(await chunks.atEnd())) throw hasher.tooLong();
+    }
+    await hasher.finished;
+    if (hasher.digest !== blob.digest) throw new DigestMismatchError(blob.digest, hasher.digest, what);
+    const call: RegistryCall = { repo, what, method: 'PUT', target: withDigest(location, blob.digest), push: true };
+    await this.commit(call, blob, hasher);
+  }
+
+  private async patch(repo: RepositoryRef, what: string, location: URL, body: Readable, headers: Record<string, string>): Promise<URL> {
+    const call: RegistryCall = {
+      repo,
+      what,
+      method: 'PATCH',
+      target: location,
+      headers: { 'Content-Type': 'application/octet-stream', ...headers },
+      body,
+      push: true,
+    };
+    const response = await this.http.attempt(call);
+    if (response.status !== 202) throw await this.http.unexpected(call, response);
+    const next = uploadLocation(response, what);
+    discard(response);
+    return next;
+  }
+
+  private async commit(call: RegistryCall, blob: BlobRef, hasher: HashingCounter): Promise<void> {
+    const response = await this.http.attempt(call);
+    if (response.status === 201 || response.status === 204) {
+      discard(response);
+      return;
+    }
+    if (response.status === 400) {
+      const body = await readErrorBody(response);
+      if (errorCodes(body).includes('DIGEST_INVALID') || errorCodes(body).includes('SIZE_INVALID')) {
+        if (hasher.problem) throw hasher.problem;
+        throw new DigestMismatchError(blob.digest, hasher.digest || 'an unknown digest', call.what);
+      }
+      throw new ResourceError('REGISTRY', `${call.what} failed: HTTP 400 ${errorCodes(body).join(', ')}`);
+    }
+    throw await this.http.unexpected(call, response);
+  }
+}
+
+/** Upload session URLs may be relative (distribution) or absolute (other hosts, presigned). */
+function uploadLocation(response: HttpResponse, what: string): URL {
+  const location = response.headers.location;
+  if (!location) throw new ResourceError('REGISTRY', `${what} failed: HTTP ${response.status} without a Location header`);
+  return new URL(location, response.url);
+}
+
+function withDigest(location: URL, digest: string): URL {
+  const url = new URL(location.toString());
+  url.searchParams.set('digest', digest);
+  return url;
+}
+
+/** Hashes and counts the bytes going out, and refuses content longer or shorter than declared. */
+class HashingCounter extends Transform {
+  private readonly hash;
+  private bytes = 0;
+  digest = '';
+  problem: ResourceError | undefined;
+  readonly finished: Promise<void>;
+
+  constructor(
+    private readonly blob: BlobRef,
+    private readonly what: string,
+  ) {
+    super();
+    this.hash = createHash(digestAlgorithm(blob.digest));
+    this.finished = new Promise((resolve, reject) => {
+      this.once('end', resolve);
+      this.once('error', reject);
+    });
+    this.finished.catch(() => undefined);
+  }
+
+  tooLong(): ResourceError {
+    this.problem ??= new ResourceError('FILESYSTEM', `${this.what}: content is longer than the declared ${this.blob.size} bytes`);
+    return this.problem;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.blob.size >= 0 && this.bytes > this.blob.size) {
+      callback(this.tooLong());
+      return;
+    }
+    this.hash.update(chunk);
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    this.digest = `${digestAlgorithm(this.blob.digest)}:${this.hash.digest('hex')}`;
+    if (this.blob.size >= 0 && this.bytes < this.blob.size) {
+      this.problem = new ResourceError('FILESYSTEM', `${this.what}: content ended after ${this.bytes} of the declared ${this.blob.size} bytes`);
+      callback(this.problem);
+      return;
+    }
+    callback();
+  }
+}
+
+/** Cuts one stream into consecutive sub-streams of exact lengths without buffering more than a chunk of the source. */
+class ChunkReader {
+  private readonly iterator: AsyncIterator<Buffer>;
+  private pending: Buffer | undefined;
+
+  constructor(source: Readable) {
+    this.iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  }
+
+  take(length: number): Readable {
+    return Readable.from(this.pieces(length), { objectMode: false });
+  }
+
+  private async *pieces(length: number): AsyncGenerator<Buffer> {
+    let remaining = length;
+    while (remaining > 0) {
+      let piece = this.pending;
+      this.pending = undefined;
+      if (!piece) {
+        const next = await this.iterator.next();
+        if (next.done) return;
+        piece = next.value;
+      }
+      if (piece.length > remaining) {
+        this.pending = piece.subarray(remaining);
+        piece = piece.subarray(0, remaining);
+      }
+      remaining -= piece.length;
+      yield piece;
+    }
+  }
+
+  async atEnd(): Promise<boolean> {
+    if (this.pending && this.pending.length > 0) return false;
+    const next = await this.iterator.next();
+    return next.done === true;
+  }
+}

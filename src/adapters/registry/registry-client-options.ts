@@ -1,0 +1,62 @@
+import type { AuthPort } from '../../ports/auth-port';
+import type { Logger } from '../../ports/logger';
+import { DEFAULT_RETRY, type RetrySettings } from './retry-policy';
+
+export const RegistryClientOptions = Symbol('RegistryClientOptions');
+
+/** How the registry client talks to registries for one run of check/in/out. */
+export interface RegistryClientOptions {
+  readonly auth: AuthPort;
+  readonly logger: Logger;
+  /** Registries (`host[:port]` as in RepositoryRef) that may use plain HTTP and skip TLS verification. */
+  readonly insecureRegistries?: readonly string[];
+  /** PEM certificates trusted in addition to Node's roots (`source.ca_certs`). */
+  readonly caCerts?: readonly string[];
+  readonly retry?: Partial<RetrySettings>;
+  /** Registry exchanges (and open blob bodies) in flight at once. */
+  readonly concurrency?: number;
+  readonly userAgent?: string;
+  /** Ask for `pull,push` on every request (the `out` step), so one token serves the whole push. */
+  readonly pushScope?: boolean;
+  /** Idle timeout while connecting, awaiting headers or between body bytes. */
+  readonly timeoutMs?: number;
+  /** Blobs up to this size go up in one PUT; larger or unknown-size ones as PATCH chunks. */
+  readonly monolithicUploadMaxBytes?: number;
+  readonly uploadChunkBytes?: number;
+  /** `n` for tag listing pages. */
+  readonly tagPageSize?: number;
+}
+
+export interface ResolvedRegistryClientOptions {
+  readonly auth: AuthPort;
+  readonly logger: Logger;
+  readonly insecureRegistries: readonly string[];
+  readonly caCerts: readonly string[];
+  readonly retry: RetrySettings;
+  readonly concurrency: number;
+  readonly userAgent: string;
+  readonly pushScope: boolean;
+  readonly timeoutMs: number;
+  readonly monolithicUploadMaxBytes: number;
+  readonly uploadChunkBytes: number;
+  readonly tagPageSize: number;
+}
+
+const MiB = 1024 * 1024;
+
+export function resolveRegistryClientOptions(options: RegistryClientOptions): ResolvedRegistryClientOptions {
+  return {
+    auth: options.auth,
+    logger: options.logger,
+    insecureRegistries: options.insecureRegistries ?? [],
+    caCerts: options.caCerts ?? [],
+    retry: { ...DEFAULT_RETRY, ...options.retry },
+    concurrency: options.concurrency ?? 8,
+    userAgent: options.userAgent ?? 'registry-image-resource-ts/0.1.0',
+    pushScope: options.pushScope ?? false,
+    timeoutMs: options.timeoutMs ?? 60_000,
+    monolithicUploadMaxBytes: options.monolithicUploadMaxBytes ?? 16 * MiB,
+    uploadChunkBytes: options.uploadChunkBytes ?? 16 * MiB,
+    tagPageSize: options.tagPageSize ?? 1000,
+  };
+}

@@ -1,0 +1,258 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { inject, injectable } from 'inversify';
+import { digestAlgorithm, isDigest } from '../../domain/digest';
+import { DigestMismatchError, NotFoundError, ResourceError } from '../../domain/errors';
+import { formatRepository, type RepositoryRef } from '../../domain/image-reference';
+import { manifestMediaType } from '../../domain/manifest';
+import { MANIFEST_MEDIA_TYPES } from '../../domain/media-types';
+import type { BlobRef, ManifestContent, ManifestHead, PushBlobOptions, RegistryPort } from '../../ports/registry-port';
+import { BearerTokenSource } from './bearer-token-source';
+import { BlobUploader } from './blob-upload';
+import { discard, HttpTransport, readBody, type HttpResponse } from './http-transport';
+import { nextLink } from './link-header';
+import { RegistryAuthenticator } from './registry-authenticator';
+import { RegistryClientOptions, resolveRegistryClientOptions } from './registry-client-options';
+import { RegistryEndpoints } from './registry-endpoints';
+import { RegistryHttp, type RegistryCall } from './registry-http';
+import { RetryPolicy, TransientFailure } from './retry-policy';
+import { classifyTransportError } from './transport-error';
+import { tlsTrust } from './tls-trust';
+import { VerifyingBlobStream, type BlobBody } from './verifying-blob-stream';
+
+/** Manifests above this are refused (the distribution spec lets registries stop at 4 MiB). */
+const MANIFEST_LIMIT = 8 * 1024 * 1024;
+/** getBlobBytes is for configs; anything bigger belongs in a stream. */
+const BLOB_BYTES_LIMIT = 64 * 1024 * 1024;
+const TAGS_PAGE_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * RegistryPort over the OCI Distribution API, modelled on go-containerregistry's transport: a stack
+ * of small concerns (HttpTransport, RegistryEndpoints, RegistryAuthenticator, RetryPolicy,
+ * redirects in RegistryHttp, VerifyingBlobStream, BlobUploader), each testable on its own.
+ */
+@injectable()
+export class DistributionRegistry implements RegistryPort {
+  private readonly transport: HttpTransport;
+  private readonly http: RegistryHttp;
+  private readonly uploader: BlobUploader;
+  private readonly settings;
+
+  constructor(@inject(RegistryClientOptions) options: RegistryClientOptions) {
+    this.settings = resolveRegistryClientOptions(options);
+    const { logger } = this.settings;
+    this.transport = new HttpTransport({
+      ca: tlsTrust(this.settings.caCerts),
+      concurrency: this.settings.concurrency,
+      userAgent: this.settings.userAgent,
+      timeoutMs: this.settings.timeoutMs,
+    });
+    const retry = new RetryPolicy(this.settings.retry, logger);
+    const endpoints = new RegistryEndpoints(this.transport, retry, logger, this.settings.insecureRegistries);
+    const authenticator = new RegistryAuthenticator(this.settings.auth, new BearerTokenSource(this.transport, retry, logger));
+    this.http = new RegistryHttp(this.transport, endpoints, authenticator, retry, logger, this.settings.pushScope);
+    this.uploader = new BlobUploader(this.http, logger, this.settings);
+  }
+
+  /** Concurrency slots held right now (open blob streams included); for tests and diagnostics. */
+  get slotsInUse(): number {
+    return this.transport.slotsInUse;
+  }
+
+  /** Drop idle keep-alive connections so the process can exit promptly. */
+  close(): void {
+    this.transport.close();
+  }
+
+  async listTags(repo: RepositoryRef): Promise<string[] | undefined> {
+    const what = `listing tags of ${formatRepository(repo)}`;
+    const tags: string[] = [];
+    let target: string | URL = `tags/list?n=${this.settings.tagPageSize}`;
+    for (let page = 1; ; page++) {
+      const call: RegistryCall = { repo, what, method: 'GET', target, headers: { Accept: 'application/json' } };
+      const { response, body } = await this.fetchBuffered(call, TAGS_PAGE_LIMIT, [200, 404]);
+      if (response.status === 404) {
+        if (page === 1) return undefined;
+        throw new NotFoundError(`${what} failed: page ${page} vanished (HTTP 404)`);
+      }
+      let json: { tags?: unknown };
+      try {
+        json = JSON.parse(body.toString('utf8')) as typeof json;
+      } catch {
+        throw new ResourceError('REGISTRY', `${what} failed: the registry did not answer JSON`);
+      }
+      if (Array.isArray(json.tags)) tags.push(...json.tags.filter((t): t is string => typeof t === 'string'));
+      const next = nextLink(response.headers.link, response.url);
+      if (!next) return tags;
+      if (page > 10_000) throw new ResourceError('REGISTRY', `${what} failed: more than 10000 pages of tags`);
+      target = next;
+    }
+  }
+
+  async headManifest(repo: RepositoryRef, reference: string): Promise<ManifestHead | undefined> {
+    const call: RegistryCall = {
+      repo,
+      what: `checking manifest ${reference} of ${formatRepository(repo)}`,
+      method: 'HEAD',
+      target: `manifests/${reference}`,
+      headers: { Accept: MANIFEST_MEDIA_TYPES.join(', ') },
+    };
+    const response = await this.http.call(call);
+    discard(response);
+    if (response.status === 404) return undefined;
+    if (response.status !== 200) throw await this.http.unexpected(call, response);
+    const digest = response.headers['docker-content-digest'];
+    const mediaType = manifestType(response.headers['content-type']);
+    const size = Number(response.headers['content-length']);
+    if (digest && isDigest(digest) && mediaType && Number.isFinite(size)) return { digest, mediaType, size };
+    // Some registries omit the digest on HEAD; the body is small, so hash it ourselves.
+    const content = await this.getManifest(repo, reference);
+    return content && { digest: content.digest, mediaType: content.mediaType, size: content.size };
+  }
+
+  async getManifest(repo: RepositoryRef, reference: string): Promise<ManifestContent | undefined> {
+    const call: RegistryCall = {
+      repo,
+      what: `fetching manifest ${reference} of ${formatRepository(repo)}`,
+      method: 'GET',
+      target: `manifests/${reference}`,
+      headers: { Accept: MANIFEST_MEDIA_TYPES.join(', ') },
+    };
+    const { response, body } = await this.fetchBuffered(call, MANIFEST_LIMIT, [200, 404]);
+    if (response.status === 404) return undefined;
+    const expected = isDigest(reference) ? reference : response.headers['docker-content-digest'];
+    const algorithm = expected && isDigest(expected) ? digestAlgorithm(expected) : 'sha256';
+    const digest = `${algorithm}:${createHash(algorithm).update(body).digest('hex')}`;
+    // A tag's header digest is checked too: a proxy or registry serving other bytes than it names is an error.
+    if (expected && isDigest(expected) && expected !== digest) throw new DigestMismatchError(expected, digest, call.what);
+    let mediaType = manifestType(response.headers['content-type']);
+    if (!mediaType) {
+      try {
+        mediaType = manifestMediaType(body);
+      } catch {
+        throw new ResourceError('REGISTRY', `${call.what} failed: the manifest is not JSON`);
+      }
+    }
+    return { digest, mediaType, size: body.length, bytes: body };
+  }
+
+  async getBlob(repo: RepositoryRef, blob: BlobRef): Promise<Readable> {
+    const what = `blob ${blob.digest} of ${formatRepository(repo)}`;
+    const first = await this.openBlob(repo, blob, 0);
+    return new VerifyingBlobStream(first, {
+      blob,
+      what,
+      logger: this.settings.logger,
+      maxResumes: this.settings.retry.attempts - 1,
+      reopen: (offset) => this.openBlob(repo, blob, offset),
+    });
+  }
+
+  async getBlobBytes(repo: RepositoryRef, blob: BlobRef): Promise<Buffer> {
+    if (blob.size > BLOB_BYTES_LIMIT) {
+      throw new ResourceError('REGISTRY', `blob ${blob.digest} of ${formatRepository(repo)} is ${blob.size} bytes, too big to read whole`);
+    }
+    const stream = await this.getBlob(repo, blob);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of stream) {
+      total += (chunk as Buffer).length;
+      if (total > BLOB_BYTES_LIMIT) {
+        stream.destroy();
+        throw new ResourceError('REGISTRY', `blob ${blob.digest} of ${formatRepository(repo)} exceeds ${BLOB_BYTES_LIMIT} bytes`);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  async hasBlob(repo: RepositoryRef, digest: string): Promise<boolean> {
+    const call: RegistryCall = {
+      repo,
+      what: `checking blob ${digest} in ${formatRepository(repo)}`,
+      method: 'HEAD',
+      target: `blobs/${digest}`,
+    };
+    const response = await this.http.call(call);
+    discard(response);
+    if (response.status === 200) return true;
+    if (response.status === 404) return false;
+    throw await this.http.unexpected(call, response);
+  }
+
+  async pushBlob(repo: RepositoryRef, blob: BlobRef, options: PushBlobOptions): Promise<void> {
+    if (await this.hasBlob(repo, blob.digest)) {
+      this.settings.logger.debug(`blob ${blob.digest} already in ${formatRepository(repo)}`);
+      return;
+    }
+    await this.uploader.upload(repo, blob, options);
+  }
+
+  async putManifest(repo: RepositoryRef, reference: string, mediaType: string, bytes: Buffer): Promise<string> {
+    const call: RegistryCall = {
+      repo,
+      what: `pushing manifest ${reference} to ${formatRepository(repo)}`,
+      method: 'PUT',
+      target: `manifests/${reference}`,
+      headers: { 'Content-Type': mediaType },
+      body: bytes,
+      push: true,
+    };
+    const response = await this.http.call(call);
+    if (response.status !== 201 && response.status !== 200 && response.status !== 202) throw await this.http.unexpected(call, response);
+    discard(response);
+    const reported = response.headers['docker-content-digest'];
+    if (reported && isDigest(reported)) return reported;
+    return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  }
+
+  /** One GET of the blob from `offset`, retried as a whole (including redirects to storage). */
+  private async openBlob(repo: RepositoryRef, blob: BlobRef, offset: number): Promise<BlobBody> {
+    const call: RegistryCall = {
+      repo,
+      what: `fetching blob ${blob.digest} of ${formatRepository(repo)}`,
+      method: 'GET',
+      target: `blobs/${blob.digest}`,
+      headers: { Accept: '*/*', 'Accept-Encoding': 'identity', ...(offset > 0 ? { Range: `bytes=${offset}-` } : {}) },
+    };
+    const response = await this.http.call(call);
+    if (response.status === 200) return { body: response.body, start: 0 };
+    if (response.status === 206 && offset > 0) {
+      const start = /^bytes (\d+)-/.exec(response.headers['content-range'] ?? '')?.[1];
+      if (start !== undefined) return { body: response.body, start: Number(start) };
+    }
+    if (response.status === 404) {
+      discard(response);
+      throw new NotFoundError(`${call.what} failed: the registry does not have it (HTTP 404)`);
+    }
+    throw await this.http.unexpected(call, response);
+  }
+
+  /** GET with retries that also covers a body cut short (the whole exchange is repeated). */
+  private async fetchBuffered(call: RegistryCall, limit: number, statuses: readonly number[]): Promise<{ response: HttpResponse; body: Buffer }> {
+    return this.http.retry.run(call.what, async () => {
+      const response = await this.http.attempt(call);
+      if (!statuses.includes(response.status)) {
+        throw await this.http.unexpected(call, response);
+      }
+      if (response.status === 404) {
+        discard(response);
+        return { response, body: Buffer.alloc(0) };
+      }
+      try {
+        return { response, body: await readBody(response, limit) };
+      } catch (error) {
+        const failure = classifyTransportError(error);
+        const final = new ResourceError('NETWORK', `${call.what} failed: ${failure.message}`, { cause: failure });
+        if (failure.kind === 'reset' || failure.kind === 'timeout') throw new TransientFailure(`body cut short: ${failure.message}`, final);
+        throw new ResourceError('REGISTRY', `${call.what} failed: ${failure.message}`, { cause: failure });
+      }
+    });
+  }
+}
+
+/** The response's media type when it names a manifest kind (parameters such as charset dropped). */
+function manifestType(contentType: string | undefined): string | undefined {
+  const type = contentType?.split(';')[0]?.trim();
+  return type && type !== 'application/json' && type !== 'text/plain' ? type : undefined;
+}

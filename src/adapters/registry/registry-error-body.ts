@@ -1,0 +1,43 @@
+/**
+ * Turns a registry error body into one readable line. Registries answer with the distribution
+ * spec's `{"errors":[{"code","message","detail"}]}`; proxies and object stores with anything.
+ */
+export function describeErrorBody(body: Buffer | undefined): string {
+  if (!body || body.length === 0) return '';
+  const text = body.toString('utf8');
+  try {
+    const json = JSON.parse(text) as { errors?: unknown; message?: unknown; details?: unknown };
+    if (Array.isArray(json.errors) && json.errors.length > 0) {
+      return json.errors
+        .map((e: unknown) => {
+          const entry = (e ?? {}) as { code?: unknown; message?: unknown };
+          const code = typeof entry.code === 'string' ? entry.code : 'UNKNOWN';
+          return typeof entry.message === 'string' && entry.message !== '' ? `${code}: ${entry.message}` : code;
+        })
+        .join('; ');
+    }
+    if (typeof json.message === 'string') return oneLine(json.message);
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return oneLine(text);
+}
+
+/** The distribution error codes of a body, e.g. `NAME_UNKNOWN`. */
+export function errorCodes(body: Buffer | undefined): string[] {
+  if (!body || body.length === 0) return [];
+  try {
+    const json = JSON.parse(body.toString('utf8')) as { errors?: unknown };
+    if (!Array.isArray(json.errors)) return [];
+    return json.errors
+      .map((e: unknown) => ((e ?? {}) as { code?: unknown }).code)
+      .filter((c): c is string => typeof c === 'string');
+  } catch {
+    return [];
+  }
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
+}
