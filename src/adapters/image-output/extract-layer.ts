@@ -1,0 +1,109 @@
+import { Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Parser, type ReadEntry } from 'tar';
+import { ResourceError, UnsafeContentError } from '../../domain/errors';
+import type { Logger } from '../../ports/logger';
+import { LayerApplier } from './layer-applier';
+import { compressionOf, decompressorFor, ExpansionLimit, expansionLimit, peek, type LayerCompression } from './layer-decompression';
+import type { RootfsPaths } from './rootfs-paths';
+
+export interface ExtractLayerOptions {
+  readonly paths: RootfsPaths;
+  readonly chown: boolean;
+  readonly logger: Logger;
+  /** "layer 2/5 sha256:…" — names the layer in every error. */
+  readonly what: string;
+  readonly compressedSize: number;
+  /** Floor of the bomb limit (1 GiB; tests lower it). */
+  readonly expansionFloor?: number;
+}
+
+/** Warnings node-tar raises for data it can still make sense of; everything else is a broken layer. */
+const HARMLESS_WARNINGS = new Set(['TAR_ENTRY_INFO', 'TAR_ENTRY_UNSUPPORTED']);
+
+function isAllZero(chunk: Buffer): boolean {
+  for (let i = 0; i < chunk.length; i++) if (chunk[i] !== 0) return false;
+  return true;
+}
+
+/** A writable end that feeds node-tar's parser and hands every entry to the applier. */
+function tarSink(applier: LayerApplier, logger: Logger, what: string): Writable {
+  const parser = new Parser({ strict: false });
+  let onlyZeros = true;
+  let parserError: unknown;
+  parser.on('entry', (entry: ReadEntry) => applier.apply(entry));
+  parser.on('warn', (code: string, message: string | Error) => {
+    const text = message instanceof Error ? message.message : message;
+    if (HARMLESS_WARNINGS.has(code)) {
+      logger.debug(`${what}: ${text}`);
+      return;
+    }
+    // An empty layer is 1 KiB of zeros, which node-tar calls unrecognised.
+    if (code === 'TAR_BAD_ARCHIVE' && applier.entries === 0 && onlyZeros) return;
+    parserError ??= new UnsafeContentError(`${what} is not a valid tar archive: ${text}`);
+  });
+  parser.on('error', (error: Error) => {
+    parserError ??= new UnsafeContentError(`${what} is not a valid tar archive: ${error.message}`);
+  });
+  const check = (): Error | null => {
+    const failure = applier.error ?? parserError;
+    if (failure === undefined) return null;
+    return failure instanceof Error ? failure : new Error(String(failure));
+  };
+  return new Writable({
+    highWaterMark: 1024 * 1024,
+    write(chunk: Buffer, _encoding, callback) {
+      if (onlyZeros && applier.entries === 0) onlyZeros = isAllZero(chunk);
+      const more = parser.write(chunk);
+      const failure = check();
+      if (failure || more) callback(failure);
+      else parser.once('drain', () => callback(check()));
+    },
+    final(callback) {
+      parser.once('end', () => {
+        const failure = check();
+        if (!failure) {
+          try {
+            applier.finish();
+          } catch (error) {
+            callback(error as Error);
+            return;
+          }
+        }
+        callback(failure);
+      });
+      parser.end();
+    },
+    destroy(error, callback) {
+      applier.closeOpenFile();
+      callback(error);
+    },
+  });
+}
+
+/**
+ * Streams one layer blob through decompression (chosen from its first bytes) and the bomb
+ * limit into the rootfs. Resolves only when the blob stream itself ended cleanly, i.e. after
+ * the registry adapter verified its digest.
+ */
+export async function extractLayer(source: Readable, options: ExtractLayerOptions): Promise<LayerCompression> {
+  const { paths, chown, logger, what } = options;
+  const compression = compressionOf(await peek(source, 4));
+  logger.debug(`${what}: ${compression === 'none' ? 'uncompressed' : compression} tar`);
+  const applier = new LayerApplier(paths, chown, logger, what);
+  const limit = new ExpansionLimit(expansionLimit(options.compressedSize, options.expansionFloor), what);
+  const decompressor = decompressorFor(compression);
+  try {
+    await pipeline([source, ...(decompressor ? [decompressor] : []), limit, tarSink(applier, logger, what)]);
+  } catch (error) {
+    applier.closeOpenFile();
+    if (error instanceof ResourceError) throw error;
+    const err = error as NodeJS.ErrnoException;
+    if (typeof err.syscall === 'string') {
+      throw new ResourceError('FILESYSTEM', `${what} could not be unpacked: ${err.message}`, { cause: error });
+    }
+    throw new ResourceError('REGISTRY', `${what} is corrupt: ${err.message}`, { cause: error });
+  }
+  logger.debug(`${what}: ${applier.entries} entries, ${limit.bytes} bytes unpacked`);
+  return compression;
+}

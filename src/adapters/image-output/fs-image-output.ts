@@ -1,0 +1,109 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { injectable } from 'inversify';
+import { ResourceError } from '../../domain/errors';
+import type { ImageOutputPort, ImageToWrite, OciLayoutContent } from '../../ports/image-output-port';
+import type { Logger } from '../../ports/logger';
+import { goJson } from './go-json';
+import { writeOciLayout } from './oci-layout-writer';
+import { writeOciTarball } from './oci-tarball-writer';
+import type { ProgressSink } from './progress-reporter';
+import { unpackRootfs } from './rootfs-unpacker';
+
+export interface FsImageOutputOptions {
+  readonly progressSink: ProgressSink;
+  /** Restore file owners; only possible (and wanted) as root. */
+  readonly chown: boolean;
+  /** Blobs downloaded at once. */
+  readonly concurrency?: number;
+  /** Floor of the decompression-bomb limit, 1 GiB unless a test lowers it. */
+  readonly expansionFloor?: number;
+}
+
+function wrapFilesystem(error: unknown, what: string): never {
+  if (error instanceof ResourceError) throw error;
+  const code = typeof (error as NodeJS.ErrnoException).syscall === 'string' ? 'FILESYSTEM' : 'REGISTRY';
+  throw new ResourceError(code, `${what}: ${(error as Error).message}`, { cause: error });
+}
+
+/** The destination directory on the local filesystem, in the three formats of the Go resource. */
+@injectable()
+export class FsImageOutput implements ImageOutputPort {
+  private readonly concurrency: number;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly options: FsImageOutputOptions,
+  ) {
+    this.concurrency = options.concurrency ?? 4;
+  }
+
+  async writeVersionFiles(dest: string, files: { repository: string; tag: string; digest: string }): Promise<void> {
+    try {
+      mkdirSync(dest, { recursive: true });
+      writeFileSync(`${dest}/repository`, files.repository);
+      writeFileSync(`${dest}/tag`, files.tag);
+      writeFileSync(`${dest}/digest`, files.digest);
+    } catch (error) {
+      wrapFilesystem(error, `writing version files to ${dest}`);
+    }
+  }
+
+  async writeJsonFile(dest: string, name: string, value: unknown): Promise<void> {
+    try {
+      writeFileSync(`${dest}/${name}`, goJson(value));
+    } catch (error) {
+      wrapFilesystem(error, `writing ${name} to ${dest}`);
+    }
+  }
+
+  async writeRootfs(dest: string, image: ImageToWrite): Promise<void> {
+    const rootfs = `${dest}/rootfs`;
+    // A retry (mirror, then origin) must not build on what a failed attempt left.
+    rmSync(rootfs, { recursive: true, force: true });
+    await this.withSpool(dest, (spool) =>
+      unpackRootfs(rootfs, spool, image, {
+        logger: this.logger,
+        progressSink: this.options.progressSink,
+        chown: this.options.chown,
+        concurrency: this.concurrency,
+        ...(this.options.expansionFloor !== undefined ? { expansionFloor: this.options.expansionFloor } : {}),
+      }),
+    );
+  }
+
+  async writeOciTarball(dest: string, image: ImageToWrite, repoTag: string): Promise<void> {
+    await this.withSpool(dest, (spool) =>
+      writeOciTarball(`${dest}/image.tar`, spool, image, repoTag, {
+        logger: this.logger,
+        progressSink: this.options.progressSink,
+        concurrency: this.concurrency,
+      }),
+    );
+  }
+
+  async writeOciLayout(dest: string, content: OciLayoutContent): Promise<void> {
+    try {
+      await writeOciLayout(`${dest}/oci`, content, {
+        logger: this.logger,
+        progressSink: this.options.progressSink,
+        concurrency: this.concurrency,
+      });
+    } catch (error) {
+      wrapFilesystem(error, `writing the OCI layout to ${dest}/oci`);
+    }
+  }
+
+  /** Early layers spool next to the output (same filesystem, removed afterwards). */
+  private async withSpool(dest: string, work: (spool: string) => Promise<void>): Promise<void> {
+    const spool = `${dest}/.spool-${randomBytes(4).toString('hex')}`;
+    try {
+      mkdirSync(dest, { recursive: true });
+      await work(spool);
+    } catch (error) {
+      wrapFilesystem(error, `writing the image to ${dest}`);
+    } finally {
+      rmSync(spool, { recursive: true, force: true });
+    }
+  }
+}

@@ -1,0 +1,105 @@
+import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { pipeline } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { ResourceError } from '../../domain/errors';
+import type { ImageToWrite } from '../../ports/image-output-port';
+import type { Logger } from '../../ports/logger';
+import { OrderedBlobQueue } from './ordered-blob-queue';
+import { createProgress, progressCounter, type ProgressSink } from './progress-reporter';
+import { shortDigest } from './rootfs-unpacker';
+import { END_OF_ARCHIVE, padding, regularFileHeader } from './tar-header';
+
+export interface TarballOptions {
+  readonly logger: Logger;
+  readonly progressSink: ProgressSink;
+  readonly concurrency: number;
+}
+
+async function write(out: WriteStream, bytes: Buffer): Promise<void> {
+  if (!out.write(bytes)) await once(out, 'drain');
+}
+
+async function writeEntry(out: WriteStream, name: string, size: number, body: Readable | Buffer): Promise<void> {
+  await write(out, regularFileHeader(name, size));
+  let written = 0;
+  if (Buffer.isBuffer(body)) {
+    await write(out, body);
+    written = body.length;
+  } else {
+    for await (const chunk of body) {
+      written += (chunk as Buffer).length;
+      await write(out, chunk as Buffer);
+    }
+  }
+  if (written !== size) {
+    throw new ResourceError('REGISTRY', `${name}: got ${written} bytes, the manifest says ${size}`);
+  }
+  await write(out, padding(size));
+}
+
+function hex(digest: string): string {
+  return digest.slice(digest.indexOf(':') + 1);
+}
+
+/**
+ * `docker save` layout, as go-containerregistry's tarball writer names things: the config as
+ * `sha256:<hex>`, each layer blob as is under `<hex>.tar.gz`, and `manifest.json` last.
+ * Layers download concurrently and are written in order.
+ */
+export async function writeOciTarball(
+  path: string,
+  spoolDir: string,
+  image: ImageToWrite,
+  repoTag: string,
+  options: TarballOptions,
+): Promise<void> {
+  rmSync(path, { force: true });
+  const out = createWriteStream(path, { highWaterMark: 1024 * 1024 });
+  const failed = new Promise<never>((_, reject) => out.once('error', reject));
+  failed.catch(() => undefined);
+  const layers = image.layers;
+  const progress = createProgress(
+    layers.map((l, i) => ({ label: `layer ${i + 1}/${layers.length} ${shortDigest(l.digest)}`, total: l.size })),
+    options.progressSink,
+    options.logger,
+  );
+  const queue = new OrderedBlobQueue(
+    layers,
+    async (blob, index) => {
+      const counter = progressCounter(progress, index);
+      pipeline(await image.openBlob(blob), counter, () => undefined);
+      return counter;
+    },
+    spoolDir,
+    options.concurrency,
+  );
+  try {
+    const work = (async () => {
+      const configName = `sha256:${hex(image.configDigest)}`;
+      await writeEntry(out, configName, image.config.length, image.config);
+      const layerNames: string[] = [];
+      for (let i = 0; i < layers.length; i++) {
+        const layer = layers[i];
+        if (!layer) continue;
+        const name = `${hex(layer.digest)}.tar.gz`;
+        layerNames.push(name);
+        await writeEntry(out, name, layer.size, await queue.take(i));
+      }
+      const manifest = Buffer.from(
+        JSON.stringify([{ Config: configName, RepoTags: repoTag ? [repoTag] : [], Layers: layerNames }]),
+      );
+      await writeEntry(out, 'manifest.json', manifest.length, manifest);
+      await write(out, END_OF_ARCHIVE);
+      out.end();
+      await once(out, 'finish');
+    })();
+    await Promise.race([work, failed]);
+  } catch (error) {
+    out.destroy();
+    throw error;
+  } finally {
+    queue.close();
+    progress.stop();
+  }
+}

@@ -1,0 +1,116 @@
+import { inject, injectable } from 'inversify';
+import { InvalidRequestError, NotFoundError } from '../../domain/errors';
+import { isDigest } from '../../domain/digest';
+import { formatRepository, type RepositoryRef } from '../../domain/image-reference';
+import { HostPlatform } from '../../ports/host-platform';
+import { ImageOutputPort, type ImageToWrite, type OpenBlob } from '../../ports/image-output-port';
+import { Logger } from '../../ports/logger';
+import { RegistryPort } from '../../ports/registry-port';
+import { repositoryPlan } from '../mirror-plan';
+import type { InOutResponse, InRequest, MetadataField } from '../request-types';
+import { withMirrorFallback } from '../with-mirror-fallback';
+import { labelsOf, matchingFields, responseMetadata, rootfsMetadataFile } from './image-metadata';
+import { metadataPatterns, type MetadataPatterns } from './metadata-patterns';
+import { planOciLayout } from './oci-layout-plan';
+import { wantedPlatform, type WantedPlatform } from './platform-selection';
+import { resolveImage, type ResolvedImage } from './resolve-image';
+
+type Format = 'rootfs' | 'oci' | 'oci-layout';
+
+/**
+ * The `get` step: fetch exactly `version.digest` (never the tag) from the mirror or the origin,
+ * write it in the requested format, and answer with the version and its metadata.
+ */
+@injectable()
+export class GetImage {
+  constructor(
+    @inject(RegistryPort) private readonly registry: RegistryPort,
+    @inject(ImageOutputPort) private readonly output: ImageOutputPort,
+    @inject(Logger) private readonly logger: Logger,
+    @inject(HostPlatform) private readonly host: HostPlatform,
+  ) {}
+
+  async run(request: InRequest, dest: string): Promise<InOutResponse> {
+    const { source, version, params } = request;
+    if (!isDigest(version.digest)) {
+      throw new InvalidRequestError(`version.digest "${version.digest}" is not a sha256 or sha512 digest`);
+    }
+    const patterns = metadataPatterns(params);
+    const plan = repositoryPlan(source);
+    const platform = wantedPlatform(source.platform, params.platform, this.host);
+    const format: Format = params.format ?? 'rootfs';
+
+    let image: ResolvedImage | undefined;
+    if (params.skip_download) {
+      // Only what needs no blob: annotations live in the manifest, labels would need the config.
+      if (patterns.annotations) {
+        image = await withMirrorFallback(plan, this.logger, async (repo) =>
+          resolveImage(this.registry, repo, await this.registry.getManifest(repo, version.digest), platform, false),
+        );
+        if (!image) throw this.notFound(plan.origin, version.digest);
+      }
+    } else {
+      const downloaded = await withMirrorFallback(plan, this.logger, (repo) =>
+        this.download(repo, request, dest, format, platform, patterns),
+      );
+      if (!downloaded) throw this.notFound(plan.origin, version.digest);
+      image = downloaded.image;
+    }
+
+    await this.output.writeVersionFiles(dest, {
+      repository: source.repository,
+      tag: version.tag ?? '',
+      digest: version.digest,
+    });
+
+    const labels: MetadataField[] = image?.config ? matchingFields(labelsOf(image.config), patterns.labels) : [];
+    const annotations: MetadataField[] = image ? matchingFields(image.manifest.annotations, patterns.annotations) : [];
+    return { version, metadata: responseMetadata(source, version, labels, annotations) };
+  }
+
+  private notFound(repo: RepositoryRef, digest: string): NotFoundError {
+    return new NotFoundError(`image ${formatRepository(repo)}@${digest} not found`);
+  }
+
+  /** `undefined` when this registry does not have the digest, so the caller may fall back. */
+  private async download(
+    repo: RepositoryRef,
+    request: InRequest,
+    dest: string,
+    format: Format,
+    platform: WantedPlatform,
+    patterns: MetadataPatterns,
+  ): Promise<{ image?: ResolvedImage } | undefined> {
+    const digest = request.version.digest;
+    const root = await this.registry.getManifest(repo, digest);
+    if (!root) return undefined;
+    this.logger.info(`fetching ${formatRepository(repo)}@${digest}`);
+    const openBlob: OpenBlob = (blob) => this.registry.getBlob(repo, { digest: blob.digest, size: blob.size });
+
+    if (format === 'oci-layout') {
+      await this.output.writeOciLayout(dest, await planOciLayout(this.registry, repo, root, openBlob));
+      if (!patterns.labels && !patterns.annotations) return {};
+      const image = await resolveImage(this.registry, repo, root, platform, patterns.labels !== undefined);
+      return image ? { image } : {};
+    }
+
+    const image = await resolveImage(this.registry, repo, root, platform, true);
+    if (!image?.config || !image.configBytes) return undefined;
+    const toWrite: ImageToWrite = {
+      manifest: image.content,
+      configDigest: image.manifest.config.digest,
+      config: image.configBytes,
+      layers: image.manifest.layers.map((l) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType })),
+      openBlob,
+    };
+    if (format === 'rootfs') {
+      await this.output.writeRootfs(dest, toWrite);
+      await this.output.writeJsonFile(dest, 'metadata.json', rootfsMetadataFile(image.config));
+    } else {
+      const tag = request.version.tag;
+      await this.output.writeOciTarball(dest, toWrite, tag ? `${request.source.repository}:${tag}` : '');
+    }
+    await this.output.writeJsonFile(dest, 'labels.json', labelsOf(image.config));
+    return { image };
+  }
+}

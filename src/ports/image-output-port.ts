@@ -1,0 +1,45 @@
+import type { Readable } from 'node:stream';
+import type { BlobRef, ManifestContent } from './registry-port';
+
+export const ImageOutputPort = Symbol('ImageOutputPort');
+
+/** A blob the output needs, as its descriptor names it. */
+export interface OutputBlob extends BlobRef {
+  readonly mediaType: string;
+}
+
+/** Opens a verified stream of one blob (errors with DigestMismatchError at its end if the bytes are wrong). */
+export type OpenBlob = (blob: OutputBlob) => Promise<Readable>;
+
+/** One platform image, resolved and with its config already fetched. */
+export interface ImageToWrite {
+  readonly manifest: ManifestContent;
+  readonly configDigest: string;
+  readonly config: Buffer;
+  readonly layers: readonly OutputBlob[];
+  readonly openBlob: OpenBlob;
+}
+
+/** Everything an OCI image layout holds: the bytes of `index.json`, every manifest and every other blob. */
+export interface OciLayoutContent {
+  readonly indexJson: Buffer;
+  readonly manifests: readonly ManifestContent[];
+  readonly blobs: readonly OutputBlob[];
+  /** Set when the version is a single image wrapped in a one-entry index (Go's `single-image-digest`). */
+  readonly singleImageDigest?: string;
+  readonly openBlob: OpenBlob;
+}
+
+/** The files a `get` step leaves in its destination directory. Each write replaces what a failed earlier attempt left. */
+export interface ImageOutputPort {
+  /** `repository`, `tag`, `digest`. */
+  writeVersionFiles(dest: string, files: { repository: string; tag: string; digest: string }): Promise<void>;
+  /** A JSON file in `dest`, encoded as the Go resource encodes it. */
+  writeJsonFile(dest: string, name: string, value: unknown): Promise<void>;
+  /** `dest/rootfs/`: every layer applied in order. */
+  writeRootfs(dest: string, image: ImageToWrite): Promise<void>;
+  /** `dest/image.tar`: a `docker load`-able archive naming the image `repoTag`. */
+  writeOciTarball(dest: string, image: ImageToWrite, repoTag: string): Promise<void>;
+  /** `dest/oci/`: an OCI image layout. */
+  writeOciLayout(dest: string, content: OciLayoutContent): Promise<void>;
+}
