@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedRegistryServer } from '../../adapters/embedded-registry/embedded-registry-server';
@@ -23,8 +24,10 @@ const indent = (text: string, prefix = '    '): string =>
     .join('\n');
 const json = (value: unknown): string => JSON.stringify(value, null, 2);
 
-async function main(): Promise<number> {
+async function main(argv: readonly string[]): Promise<number> {
   const started = Date.now();
+  // --keep leaves the pushed tarballs and the fetched rootfs behind for a look (and for tests).
+  const keep = argv.includes('--keep');
   const binDir = process.env.REGISTRY_IMAGE_BIN_DIR ?? defaultBinDir(import.meta.url);
   const work = await mkdtemp(join(tmpdir(), 'registry-image-demo-'));
   let httpRequests = 0;
@@ -102,13 +105,16 @@ async function main(): Promise<number> {
         out();
         out(`━━ what in wrote to ${getDir}`);
         for (const line of await fileTree(getDir, 40)) out(`  ${line}`);
+        const message = join(getDir, 'rootfs/app/message.txt');
+        if (existsSync(message)) out(`\n$ cat rootfs/app/message.txt\n  ${(await readFile(message, 'utf8')).trim()}`);
       }
     } else {
       failures.push('get skipped: check returned no version');
     }
   } finally {
     await registry.stop();
-    await rm(work, { recursive: true, force: true });
+    if (keep) out(`\nkept ${work}`);
+    else await rm(work, { recursive: true, force: true });
   }
   out();
   const seconds = ((Date.now() - started) / 1000).toFixed(2);
@@ -121,7 +127,7 @@ async function main(): Promise<number> {
   return 0;
 }
 
-process.exitCode = await main().catch((error: unknown) => {
+process.exitCode = await main(process.argv.slice(2)).catch((error: unknown) => {
   process.stderr.write(`demo: ${error instanceof Error ? error.message : String(error)}\n`);
   return 1;
 });
