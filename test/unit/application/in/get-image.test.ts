@@ -1,0 +1,302 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FsImageOutput } from '../../../../src/adapters/image-output/fs-image-output';
+import { InMemoryRegistry } from '../../../../src/adapters/memory/in-memory-registry';
+import { GetImage } from '../../../../src/application/in/get-image';
+import type { InRequest } from '../../../../src/application/request-types';
+import { parseRepository, type RepositoryRef } from '../../../../src/domain/image-reference';
+import { Parser, type ReadEntry } from 'tar';
+import {
+  buildImage,
+  buildIndex,
+  layerFromFiles,
+  type BuiltImage,
+  type BuiltIndex,
+} from '../../../integration/support/image-fixtures';
+import { RecordingLogger, tempDir } from '../../adapters/image-output/unpack-fixture';
+
+const HOST = { os: 'linux', architecture: 'amd64' };
+
+function push(registry: InMemoryRegistry, repo: RepositoryRef, image: BuiltImage | BuiltIndex, tag?: string): void {
+  if (image.kind === 'index') {
+    for (const child of image.images) push(registry, repo, child);
+  } else {
+    for (const layer of image.layers) registry.store.putBlob(repo, layer.bytes);
+    registry.store.putBlob(repo, image.configBytes);
+  }
+  registry.store.putManifest(repo, tag ?? image.digest, image.mediaType, image.manifestBytes);
+}
+
+function setup() {
+  const registry = new InMemoryRegistry();
+  const logger = new RecordingLogger();
+  const output = new FsImageOutput(logger, { progressSink: { isTTY: false, write: () => true }, chown: false });
+  const useCase = new GetImage(registry, output, logger, HOST);
+  return { registry, logger, useCase, dest: tempDir() };
+}
+
+function appImage(platform = HOST, extra: Partial<Parameters<typeof buildImage>[0]> = {}): BuiltImage {
+  return buildImage({
+    layers: [
+      layerFromFiles([{ path: 'etc/', type: 'dir' }, { path: 'etc/os', content: `${platform.architecture}\n` }]),
+      layerFromFiles([{ path: 'app', content: 'app', mode: 0o755 }]),
+    ],
+    config: {
+      Env: ['PATH=/usr/bin', 'A=<b>&c'],
+      Cmd: ['run'],
+      Entrypoint: ['/app'],
+      User: 'nobody',
+      Labels: { 'org.opencontainers.image.version': '1.2.3', zeta: 'z', 'com.example.team': 'core' },
+    },
+    annotations: { 'org.opencontainers.image.revision': 'abc123', other: 'o' },
+    platform,
+    ...extra,
+  });
+}
+
+function request(digest: string, extra: Partial<InRequest> = {}, repository = 'registry.test/team/app'): InRequest {
+  return { source: { repository }, version: { tag: '1.2.3', digest }, params: {}, ...extra };
+}
+
+const REPO = parseRepository('registry.test/team/app');
+
+function tarEntries(path: string): Map<string, Buffer> {
+  const entries = new Map<string, Buffer>();
+  const parser = new Parser();
+  parser.on('entry', (entry: ReadEntry) => {
+    const chunks: Buffer[] = [];
+    entry.on('data', (c: Buffer) => chunks.push(c));
+    entry.on('end', () => entries.set(entry.path, Buffer.concat(chunks)));
+  });
+  parser.end(readFileSync(path));
+  return entries;
+}
+
+describe('GetImage: rootfs (default format)', () => {
+  it('unpacks the exact digest and writes version files, metadata.json and labels.json as Go does', async () => {
+    const { registry, useCase, dest } = setup();
+    const image = appImage();
+    push(registry, REPO, image, '1.2.3');
+    const response = await useCase.run(request(image.digest), dest);
+
+    expect(readFileSync(join(dest, 'rootfs/etc/os'), 'utf8')).toBe('amd64\n');
+    expect(readFileSync(join(dest, 'rootfs/app'), 'utf8')).toBe('app');
+    expect(readFileSync(join(dest, 'repository'), 'utf8')).toBe('registry.test/team/app');
+    expect(readFileSync(join(dest, 'tag'), 'utf8')).toBe('1.2.3');
+    expect(readFileSync(join(dest, 'digest'), 'utf8')).toBe(image.digest);
+    expect(readFileSync(join(dest, 'metadata.json'), 'utf8')).toBe(
+      '{"cmd":["run"],"entrypoint":["/app"],"env":["PATH=/usr/bin","A=\\u003cb\\u003e\\u0026c"],"user":"nobody"}\n',
+    );
+    expect(readFileSync(join(dest, 'labels.json'), 'utf8')).toBe(
+      '{"com.example.team":"core","org.opencontainers.image.version":"1.2.3","zeta":"z"}\n',
+    );
+    expect(response).toEqual({
+      version: { tag: '1.2.3', digest: image.digest },
+      metadata: [
+        { name: 'repository', value: 'registry.test/team/app' },
+        { name: 'tag', value: '1.2.3' },
+      ],
+    });
+    // Never the tag: every manifest request names the digest.
+    expect(registry.calls.filter((c) => c.method === 'getManifest').map((c) => c.reference)).toEqual([image.digest]);
+  });
+
+  it('adds label and annotation matches as sorted fields after repository and tag', async () => {
+    const { registry, useCase, dest } = setup();
+    const image = appImage();
+    push(registry, REPO, image);
+    const response = await useCase.run(
+      request(image.digest, { params: { label_regex: '^(org\\.opencontainers|com\\.)', annotation_regex: 'revision|other' } }),
+      dest,
+    );
+    expect(response.metadata).toEqual([
+      { name: 'repository', value: 'registry.test/team/app' },
+      { name: 'tag', value: '1.2.3' },
+      { name: 'com.example.team', value: 'core' },
+      { name: 'org.opencontainers.image.version', value: '1.2.3' },
+      { name: 'org.opencontainers.image.revision', value: 'abc123' },
+      { name: 'other', value: 'o' },
+    ]);
+  });
+
+  it('writes null for absent config lists and omits the tag field for a digest-only version', async () => {
+    const { registry, useCase, dest } = setup();
+    const image = buildImage({ layers: [layerFromFiles([{ path: 'f', content: 'f' }])], config: {} });
+    push(registry, REPO, image);
+    const response = await useCase.run({ source: { repository: 'registry.test/team/app' }, version: { digest: image.digest }, params: {} }, dest);
+    expect(readFileSync(join(dest, 'metadata.json'), 'utf8')).toBe('{"cmd":null,"entrypoint":null,"env":null,"user":""}\n');
+    expect(readFileSync(join(dest, 'labels.json'), 'utf8')).toBe('{}\n');
+    expect(readFileSync(join(dest, 'tag'), 'utf8')).toBe('');
+    expect(response.metadata).toEqual([{ name: 'repository', value: 'registry.test/team/app' }]);
+  });
+
+  it('selects the platform from an index: host by default, params over source', async () => {
+    const { registry, useCase, dest } = setup();
+    const amd = appImage({ os: 'linux', architecture: 'amd64' });
+    const arm = appImage({ os: 'linux', architecture: 'arm64' });
+    const index = buildIndex([amd, arm]);
+    push(registry, REPO, index);
+    await useCase.run(request(index.digest), dest);
+    expect(readFileSync(join(dest, 'rootfs/etc/os'), 'utf8')).toBe('amd64\n');
+
+    const dest2 = tempDir();
+    await useCase.run(
+      request(index.digest, {
+        source: { repository: 'registry.test/team/app', platform: { architecture: 's390x' } },
+        params: { platform: { architecture: 'arm64' } },
+      }),
+      dest2,
+    );
+    expect(readFileSync(join(dest2, 'rootfs/etc/os'), 'utf8')).toBe('arm64\n');
+  });
+
+  it('names the platforms an index has when the wanted one is missing', async () => {
+    const { registry, useCase, dest } = setup();
+    const index = buildIndex([appImage({ os: 'linux', architecture: 'arm64' })]);
+    push(registry, REPO, index);
+    await expect(useCase.run(request(index.digest), dest)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: `registry.test/team/app@${index.digest} has no image for platform linux/amd64 (it has: linux/arm64)`,
+    });
+  });
+
+  it('fails with NOT_FOUND for an unknown digest and refuses a bad regex before any request', async () => {
+    const { registry, useCase, dest } = setup();
+    const missing = `sha256:${'0'.repeat(64)}`;
+    await expect(useCase.run(request(missing), dest)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: `image registry.test/team/app@${missing} not found`,
+    });
+    registry.calls.length = 0;
+    await expect(useCase.run(request(missing, { params: { label_regex: '(' } }), dest)).rejects.toMatchObject({
+      code: 'INVALID_REQUEST',
+    });
+    expect(registry.calls).toEqual([]);
+  });
+});
+
+describe('GetImage: skip_download', () => {
+  it('writes only the version files and fetches nothing without annotation_regex', async () => {
+    const { registry, useCase, dest } = setup();
+    const image = appImage();
+    push(registry, REPO, image);
+    const response = await useCase.run(request(image.digest, { params: { skip_download: true, label_regex: '.' } }), dest);
+    expect(readdirSync(dest).sort()).toEqual(['digest', 'repository', 'tag']);
+    expect(registry.calls).toEqual([]);
+    expect(response.metadata).toEqual([
+      { name: 'repository', value: 'registry.test/team/app' },
+      { name: 'tag', value: '1.2.3' },
+    ]);
+  });
+
+  it('reads annotations from the manifest alone', async () => {
+    const { registry, useCase, dest } = setup();
+    const image = appImage();
+    push(registry, REPO, image);
+    const response = await useCase.run(request(image.digest, { params: { skip_download: true, annotation_regex: 'revision' } }), dest);
+    expect(response.metadata.at(-1)).toEqual({ name: 'org.opencontainers.image.revision', value: 'abc123' });
+    expect(registry.calls.map((c) => c.method)).toEqual(['getManifest']);
+  });
+});
+
+describe('GetImage: oci and oci-layout', () => {
+  it('writes image.tar in docker-save form named after the original repository text, plus labels.json', async () => {
+    const { registry, useCase, dest } = setup();
+    const image = appImage();
+    push(registry, REPO, image);
+    await useCase.run(request(image.digest, { params: { format: 'oci' } }), dest);
+    const entries = tarEntries(join(dest, 'image.tar'));
+    const configName = `sha256:${image.configDigest.slice(7)}`;
+    const layerNames = image.layers.map((l) => `${l.digest.slice(7)}.tar.gz`);
+    expect(JSON.parse(entries.get('manifest.json')?.toString() ?? '')).toEqual([
+      { Config: configName, RepoTags: ['registry.test/team/app:1.2.3'], Layers: layerNames },
+    ]);
+    expect(entries.get(configName)).toEqual(image.configBytes);
+    image.layers.forEach((l, i) => expect(entries.get(layerNames[i] as string)).toEqual(l.bytes));
+    expect(existsSync(join(dest, 'labels.json'))).toBe(true);
+    expect(existsSync(join(dest, 'rootfs'))).toBe(false);
+  });
+
+  it('wraps a single image in a one-entry index and marks it with single-image-digest', async () => {
+    const { registry, useCase, dest } = setup();
+    const image = appImage();
+    push(registry, REPO, image);
+    await useCase.run(request(image.digest, { params: { format: 'oci-layout' } }), dest);
+    const oci = join(dest, 'oci');
+    expect(JSON.parse(readFileSync(join(oci, 'oci-layout'), 'utf8'))).toEqual({ imageLayoutVersion: '1.0.0' });
+    expect(readFileSync(join(oci, 'single-image-digest'), 'utf8')).toBe(image.digest);
+    expect(JSON.parse(readFileSync(join(oci, 'index.json'), 'utf8'))).toEqual({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [{ mediaType: image.mediaType, size: image.manifestBytes.length, digest: image.digest }],
+    });
+    const blobs = readdirSync(join(oci, 'blobs/sha256')).sort();
+    const expected = [image.digest, image.configDigest, ...image.layers.map((l) => l.digest)].map((d) => d.slice(7)).sort();
+    expect(blobs).toEqual(expected);
+    for (const hex of blobs) {
+      expect(createHash('sha256').update(readFileSync(join(oci, 'blobs/sha256', hex))).digest('hex')).toBe(hex);
+    }
+  });
+
+  it('keeps a multi-arch index whole: index.json is the index itself and every platform is there', async () => {
+    const { registry, useCase, dest } = setup();
+    const amd = appImage({ os: 'linux', architecture: 'amd64' });
+    const arm = appImage({ os: 'linux', architecture: 'arm64' });
+    const index = buildIndex([amd, arm]);
+    push(registry, REPO, index);
+    const response = await useCase.run(request(index.digest, { params: { format: 'oci-layout', label_regex: 'zeta' } }), dest);
+    const oci = join(dest, 'oci');
+    expect(readFileSync(join(oci, 'index.json'))).toEqual(index.manifestBytes);
+    expect(existsSync(join(oci, 'single-image-digest'))).toBe(false);
+    for (const img of [amd, arm]) {
+      for (const d of [img.digest, img.configDigest, ...img.layers.map((l) => l.digest)]) {
+        expect(existsSync(join(oci, 'blobs/sha256', d.slice(7)))).toBe(true);
+      }
+    }
+    expect(response.metadata.at(-1)).toEqual({ name: 'zeta', value: 'z' });
+  });
+});
+
+describe('GetImage: registry_mirror', () => {
+  const hub = parseRepository('busybox');
+  const mirror: RepositoryRef = { registry: 'mirror.test:5000', path: 'library/busybox' };
+  const source = { repository: 'busybox', registry_mirror: { host: 'mirror.test:5000' } };
+
+  it('uses the mirror when it has the digest and never asks the origin', async () => {
+    const { registry, useCase, dest } = setup();
+    const image = appImage();
+    push(registry, mirror, image);
+    await useCase.run({ source, version: { tag: 'latest', digest: image.digest }, params: {} }, dest);
+    expect(readFileSync(join(dest, 'rootfs/app'), 'utf8')).toBe('app');
+    expect(readFileSync(join(dest, 'repository'), 'utf8')).toBe('busybox');
+    expect(registry.calls.every((c) => c.repository === 'mirror.test:5000/library/busybox')).toBe(true);
+  });
+
+  it('falls back to the origin with a warning, keeping the original repository in files and image.tar', async () => {
+    const { registry, useCase, dest, logger } = setup();
+    const image = appImage();
+    push(registry, hub, image);
+    await useCase.run({ source, version: { tag: 'latest', digest: image.digest }, params: { format: 'oci' } }, dest);
+    expect(logger.lines.filter((l) => l.startsWith('warn:'))).toEqual([
+      'warn: mirror mirror.test:5000/library/busybox does not have it; falling back to index.docker.io/library/busybox',
+    ]);
+    expect(readFileSync(join(dest, 'repository'), 'utf8')).toBe('busybox');
+    const manifest = JSON.parse(tarEntries(join(dest, 'image.tar')).get('manifest.json')?.toString() ?? '') as { RepoTags: string[] }[];
+    expect(manifest[0]?.RepoTags).toEqual(['busybox:latest']);
+  });
+
+  it('falls back when the mirror serves a broken layer, and the rootfs holds only the origin’s image', async () => {
+    const { registry, useCase, dest, logger } = setup();
+    const image = appImage();
+    push(registry, hub, image);
+    // The mirror has the manifest and config but lost a layer blob.
+    registry.store.putManifest(mirror, image.digest, image.mediaType, image.manifestBytes);
+    registry.store.putBlob(mirror, image.configBytes);
+    registry.store.putBlob(mirror, (image.layers[0] as { bytes: Buffer }).bytes);
+    await useCase.run({ source, version: { digest: image.digest }, params: {} }, dest);
+    expect(logger.lines.some((l) => /^warn: mirror mirror\.test:5000\/library\/busybox failed \(.*not found/.test(l))).toBe(true);
+    expect(readdirSync(join(dest, 'rootfs')).sort()).toEqual(['app', 'etc']);
+  });
+});
