@@ -166,8 +166,14 @@ export class DistributionRegistry implements RegistryPort {
     return Buffer.concat(chunks);
   }
 
-  async hasBlob(repo: RepositoryRef, digest: string): Promise<boolean> {
+  hasBlob(repo: RepositoryRef, digest: string): Promise<boolean> {
+    return this.blobExists(repo, digest, false);
+  }
+
+  /** HEAD on a blob; during a push it asks for the push scope so one token serves the whole upload. */
+  private async blobExists(repo: RepositoryRef, digest: string, push: boolean): Promise<boolean> {
     const call: RegistryCall = {
+      push,
       repo,
       what: `checking blob ${digest} in ${formatRepository(repo)}`,
       method: 'HEAD',
@@ -181,7 +187,7 @@ export class DistributionRegistry implements RegistryPort {
   }
 
   async pushBlob(repo: RepositoryRef, blob: BlobRef, options: PushBlobOptions): Promise<void> {
-    if (await this.hasBlob(repo, blob.digest)) {
+    if (await this.blobExists(repo, blob.digest, true)) {
       this.settings.logger.debug(`blob ${blob.digest} already in ${formatRepository(repo)}`);
       return;
     }

@@ -17,6 +17,7 @@ export function describeErrorBody(body: Buffer | undefined): string {
         .join('; ');
     }
     if (typeof json.message === 'string') return oneLine(json.message);
+    if (json && typeof json === 'object' && Object.keys(json).length === 0) return '';
   } catch {
     // not JSON: fall through to the raw text
   }
