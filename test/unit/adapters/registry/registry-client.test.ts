@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StaticCredentialsAuth } from '../../../../src/adapters/auth/static-credentials-auth';
 import { DistributionRegistry } from '../../../../src/adapters/registry/registry-client';
@@ -384,13 +385,7 @@ describe('DistributionRegistry against a scripted registry', () => {
   });
 });
 
-function bufferStream(bytes: Buffer): import('node:stream').Readable {
+function bufferStream(bytes: Buffer): Readable {
   // Small pieces so chunk boundaries fall inside source chunks.
-  const pieces = [bytes.subarray(0, 3), bytes.subarray(3, 11), bytes.subarray(11)];
-  return ReadableFrom(pieces);
-}
-
-import { Readable } from 'node:stream';
-function ReadableFrom(pieces: Buffer[]): Readable {
-  return Readable.from(pieces, { objectMode: false });
+  return Readable.from([bytes.subarray(0, 3), bytes.subarray(3, 11), bytes.subarray(11)], { objectMode: false });
 }
