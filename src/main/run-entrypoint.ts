@@ -33,16 +33,28 @@ export async function runEntrypoint(name: string, run: (ctx: EntrypointContext) 
       args: process.argv.slice(2),
       registerSecrets: (s) => secrets.push(...s),
     });
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-    process.exitCode = 0;
+    await writeAndFlush(process.stdout, `${JSON.stringify(result)}\n`);
+    exit(0);
   } catch (error) {
     const message = error instanceof ResourceError ? error.message : describeUnexpected(error);
     process.stderr.write(`${name}: ${oneLine(redactSecrets(message, secrets))}\n`);
     if (process.env.REGISTRY_IMAGE_TRACE === '1' && error instanceof Error && error.stack) {
       process.stderr.write(`${redactSecrets(error.stack, secrets)}\n`);
     }
-    process.exitCode = 1;
+    exit(1);
   }
+}
+
+function writeAndFlush(stream: NodeJS.WriteStream, text: string): Promise<void> {
+  return new Promise((resolve, reject) => stream.write(text, (error) => (error ? reject(error) : resolve())));
+}
+
+/**
+ * Exit explicitly once the response is out: keep-alive sockets or a stream a failure left open
+ * must not keep Concourse waiting on a finished step.
+ */
+function exit(code: number): void {
+  process.stderr.write('', () => process.exit(code));
 }
 
 function describeUnexpected(error: unknown): string {

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { NotImplementedError } from '../../domain/errors';
+import { CheckImage } from '../../application/check/check-image';
+import { createCheckContainer } from '../containers/check-container';
 import { parseCheckRequest } from '../request/request-schema';
 import { secretsOf } from '../secrets';
 import { runEntrypoint } from '../run-entrypoint';
@@ -7,5 +8,5 @@ import { runEntrypoint } from '../run-entrypoint';
 await runEntrypoint('check', async (ctx) => {
   const request = parseCheckRequest(ctx.stdin);
   ctx.registerSecrets(secretsOf(request.source));
-  throw new NotImplementedError('check is not implemented yet');
+  return createCheckContainer(request).get(CheckImage).run(request);
 });
