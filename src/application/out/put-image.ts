@@ -8,7 +8,7 @@ import type { InOutResponse, OutRequest } from '../request-types';
 import { pushImage } from './push-image';
 import { computePushTags } from './push-tags';
 
-export const PUT_CONCURRENCY = 4;
+export const PUT_CONCURRENCY = 6;
 
 function joinPath(dir: string, relative: string): string {
   return relative.startsWith('/') ? relative : `${dir.replace(/\/+$/, '')}/${relative}`;
