@@ -1,5 +1,7 @@
 import 'reflect-metadata';
-import { NotImplementedError } from '../../domain/errors';
+import { PutImage } from '../../application/out/put-image';
+import { InvalidRequestError } from '../../domain/errors';
+import { createOutContainer } from '../containers/out-container';
 import { parseOutRequest } from '../request/request-schema';
 import { secretsOf } from '../secrets';
 import { runEntrypoint } from '../run-entrypoint';
@@ -7,5 +9,7 @@ import { runEntrypoint } from '../run-entrypoint';
 await runEntrypoint('out', async (ctx) => {
   const request = parseOutRequest(ctx.stdin);
   ctx.registerSecrets(secretsOf(request.source, request.params as unknown as Record<string, unknown>));
-  throw new NotImplementedError('the out step is not implemented yet');
+  const src = ctx.args[0];
+  if (!src) throw new InvalidRequestError('source directory not specified: usage `out SRC`');
+  return createOutContainer(request).get(PutImage).execute(request, src);
 });
