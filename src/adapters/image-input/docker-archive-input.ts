@@ -10,7 +10,7 @@ import { ResourceError } from '../../domain/errors';
 import { MediaType } from '../../domain/media-types';
 import type { ImageInput, ManifestBlob } from '../../ports/image-input-port';
 import { digestOf } from './blob-path';
-import { type TarFileTree } from './file-tree';
+import { READ_CHUNK, type TarFileTree } from './file-tree';
 
 interface SaveManifestEntry {
   Config?: string;
@@ -124,7 +124,7 @@ export class DockerArchiveInput implements ImageInput {
   openBlob(digest: string): Readable {
     const source = this.blobs.get(digest);
     if (!source) throw new ResourceError('FILESYSTEM', `${this.path} holds no blob ${digest}`);
-    return source.kind === 'entry' ? this.tree.open(source.name) : createReadStream(source.file, { highWaterMark: 1024 * 1024 });
+    return source.kind === 'entry' ? this.tree.open(source.name) : createReadStream(source.file, { highWaterMark: READ_CHUNK });
   }
 
   async close(): Promise<void> {

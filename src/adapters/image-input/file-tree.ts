@@ -5,6 +5,13 @@ import { type Readable } from 'node:stream';
 import { ResourceError } from '../../domain/errors';
 import { indexTar, normalizeTarName, type TarEntryLocation } from './tar-index';
 
+/**
+ * Read size for blob streams. Measured on the bench image: 1 MiB buffers each come from a fresh
+ * mmap (page faults on every read), 64 KiB ones cost too many thread-pool round trips; 256 KiB
+ * sits between and pushed fastest.
+ */
+export const READ_CHUNK = 256 * 1024;
+
 /** Read access to files by relative path, whether they sit in a directory or inside a tar file. */
 export interface FileTree {
   readonly path: string;
@@ -47,7 +54,7 @@ export class TarFileTree implements FileTree {
   open(name: string): Readable {
     const { offset, size } = this.entry(name);
     if (size === 0) return createReadStream(this.path, { start: 1, end: 0 });
-    return createReadStream(this.path, { start: offset, end: offset + size - 1, highWaterMark: 1024 * 1024 });
+    return createReadStream(this.path, { start: offset, end: offset + size - 1, highWaterMark: READ_CHUNK });
   }
 
   async read(name: string): Promise<Buffer> {
@@ -94,7 +101,7 @@ export class DirectoryFileTree implements FileTree {
   }
 
   open(name: string): Readable {
-    return createReadStream(this.resolve(name), { highWaterMark: 1024 * 1024 });
+    return createReadStream(this.resolve(name), { highWaterMark: READ_CHUNK });
   }
 
   async read(name: string): Promise<Buffer> {
