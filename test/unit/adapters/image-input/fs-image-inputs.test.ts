@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { READ_CHUNK } from '../../../../src/adapters/image-input/file-tree';
 import { FsImageInputs } from '../../../../src/adapters/image-input/fs-image-inputs';
 import type { ImageInput } from '../../../../src/ports/image-input-port';
 import { buildImage, buildIndex, layerFromFiles } from '../../../integration/support/image-fixtures';
@@ -84,6 +85,25 @@ describe('FsImageInputs', () => {
       expect(gunzipSync(served).equals(image.layers[i]?.tar as Buffer)).toBe(true);
     }
     await input.close();
+  });
+
+  it('streams a large blob out of an archive in bounded chunks, never as one buffer', async () => {
+    const big = layerFromFiles([{ path: 'big', content: randomBytes(3 * 1024 * 1024) }], { compression: 'none' });
+    const bigImage = buildImage({ layers: [big], mediaTypes: 'oci' });
+    const path = join(dir, 'big-oci.tar');
+    writeTarFile(path, layoutEntries(bigImage));
+    const input = await inputs.open(path);
+    const hash = createHash('sha256');
+    let chunks = 0;
+    let largest = 0;
+    for await (const chunk of input.openBlob(big.digest)) {
+      chunks++;
+      largest = Math.max(largest, (chunk as Buffer).length);
+      hash.update(chunk as Buffer);
+    }
+    expect(`sha256:${hash.digest('hex')}`).toBe(big.digest);
+    expect(chunks).toBeGreaterThan(4);
+    expect(largest).toBeLessThanOrEqual(READ_CHUNK);
   });
 
   it('refuses a layout whose index.json lists more than one entry', async () => {
