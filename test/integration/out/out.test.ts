@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage, buildIndex, layerFromFiles, pushImage, pushIndex, randomImage } from '../support/image-fixtures';
-import { startProxy } from '../support/http-proxy';
+import { failTimes, matching, startProxy } from '../support/http-proxy';
 import { withRegistry } from '../support/registry-server';
 import { runBin } from '../support/run-bin';
 import { dockerSaveEntries, layoutEntries, writeEntriesToDir, writeTarFile } from '../../unit/adapters/image-input/layout-fixtures';
@@ -138,6 +138,39 @@ describe('out against a real registry', () => {
     expect((await inspect(`${host()}/repush/app:second`)).Digest).toBe(image.digest);
   });
 
+  it('a push that fails tags nothing, and re-running it completes the push', async () => {
+    const image = randomImage('fail-then-retry', { mediaTypes: 'oci', layers: 2 });
+    const dir = mkdtempSync(join(src, 'fail-'));
+    writeTarFile(join(dir, 'image.tar'), layoutEntries(image));
+    const proxy = await startProxy(registry.get().url);
+    const request = { source: { repository: `${proxy.host}/fail/app`, tag: 'release' }, params: { image: 'image.tar' } };
+    try {
+      // A non-retryable refusal of every blob upload.
+      proxy.setHooks(
+        failTimes(Infinity, matching({ method: 'POST', path: /\/blobs\/uploads\/$/ }), {
+          status: 400,
+          headers: { 'content-type': 'application/json' },
+          body: '{"errors":[{"code":"BLOB_UPLOAD_INVALID","message":"refused by test"}]}',
+        }),
+      );
+      const failed = await runBin('out', request, { args: [dir] });
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toBe('');
+      expect(failed.stderr).toMatch(/^out: .*fail\/app/m);
+      expect(proxy.count('PUT', /\/manifests\//)).toBe(0);
+      await expect(inspect(`${host()}/fail/app:release`)).rejects.toThrow();
+
+      // Two transient 503s on upload start are retried by the transport; the run then succeeds.
+      proxy.setHooks(failTimes(2, matching({ method: 'POST', path: /\/blobs\/uploads\/$/ }), { status: 503 }));
+      const ok = await runBin('out', request, { args: [dir] });
+      expect(ok.code, ok.stderr).toBe(0);
+      expect((ok.json as OutResponse).version.digest).toBe(image.digest);
+    } finally {
+      await proxy.stop();
+    }
+    expect((await inspect(`${host()}/fail/app:release`)).Digest).toBe(image.digest);
+  });
+
   it('glob errors name the pattern and the matches; nothing reaches stdout', async () => {
     const dir = mkdtempSync(join(src, 'glob-'));
     writeFileSync(join(dir, 'image-a.tar'), '');
@@ -207,5 +240,27 @@ describe('out against a real registry', () => {
     // Compressed docker save layers keep their digests, so the synthesised manifest equals the fixture's.
     expect(JSON.parse((await rawManifest(`${host()}/save/gz:t`)).toString())).toEqual(JSON.parse(image.manifestBytes.toString()));
     expect((await inspect(`${host()}/save/gz:t`)).Digest).toBe(res.version.digest);
+  });
+
+  describe('with basic auth', () => {
+    const secured = withRegistry({ auth: { htpasswd: { users: { pusher: 'pa55word' } } } });
+
+    it('uses params.username/password, and never prints the password', async () => {
+      const image = randomImage('auth', { mediaTypes: 'oci' });
+      const dir = mkdtempSync(join(src, 'auth-'));
+      writeTarFile(join(dir, 'image.tar'), layoutEntries(image));
+      const repository = `${secured.get().host}/auth/app`;
+      const denied = await runBin('out', { source: { repository, tag: 't', username: 'pusher', password: 'wrong-pa55' }, params: { image: 'image.tar' } }, { args: [dir] });
+      expect(denied.code).toBe(1);
+      expect(denied.stderr).not.toContain('wrong-pa55');
+      const res = await runBin(
+        'out',
+        { source: { repository, tag: 't', username: 'pusher', password: 'wrong-pa55' }, params: { image: 'image.tar', username: 'pusher', password: 'pa55word' } },
+        { args: [dir] },
+      );
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stderr).not.toContain('pa55word');
+      expect((res.json as OutResponse).version.digest).toBe(image.digest);
+    });
   });
 });
