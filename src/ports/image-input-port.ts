@@ -20,6 +20,11 @@ export interface ImageInput {
   readonly kind: ImageInputKind;
   readonly path: string;
   readonly root: ManifestBlob;
+  /**
+   * The repository the input names as its origin (`host[:port]/path`, from a `docker save`
+   * tarball's RepoTags), so a push to the same registry can mount blobs instead of uploading them.
+   */
+  readonly origin?: string;
   /** Exact bytes of a manifest the root (or a nested index) refers to; undefined when absent. */
   manifest(digest: string): Promise<Buffer | undefined>;
   /** Whether the input holds the blob (foreign layers may be absent). */

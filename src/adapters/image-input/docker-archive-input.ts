@@ -14,7 +14,15 @@ import { READ_CHUNK, type TarFileTree } from './file-tree';
 
 interface SaveManifestEntry {
   Config?: string;
+  RepoTags?: string[] | null;
   Layers?: string[];
+}
+
+/** `host/path:tag` → `host/path` (a port's colon comes before the last slash). */
+function repositoryOf(repoTag: string | undefined): string | undefined {
+  if (!repoTag) return undefined;
+  const colon = repoTag.lastIndexOf(':');
+  return colon > repoTag.lastIndexOf('/') ? repoTag.slice(0, colon) : repoTag;
 }
 
 type BlobSource = { kind: 'entry'; name: string } | { kind: 'spool'; file: string };
@@ -70,6 +78,7 @@ export class DockerArchiveInput implements ImageInput {
     private readonly tree: TarFileTree,
     private readonly blobs: Map<string, BlobSource>,
     private readonly spoolDir: string | undefined,
+    readonly origin: string | undefined,
   ) {}
 
   static async open(tree: TarFileTree): Promise<DockerArchiveInput> {
@@ -106,7 +115,7 @@ export class DockerArchiveInput implements ImageInput {
       };
       const bytes = Buffer.from(JSON.stringify(manifest));
       const root = { digest: digestOf(bytes), mediaType: MediaType.DockerManifest, bytes };
-      return new DockerArchiveInput(tree.path, root, tree, blobs, spoolDir);
+      return new DockerArchiveInput(tree.path, root, tree, blobs, spoolDir, repositoryOf(entry.RepoTags?.[0]));
     } catch (error) {
       if (spoolDir) await rm(spoolDir, { recursive: true, force: true });
       throw error;

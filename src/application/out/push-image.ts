@@ -9,6 +9,8 @@ import { mapLimit } from './map-limit';
 export interface PushImageOptions {
   /** Blob uploads in flight at once. */
   readonly concurrency: number;
+  /** A repository of the same registry that may hold the blobs already (cross-repository mount). */
+  readonly mountFrom?: string;
 }
 
 function mib(bytes: number): string {
@@ -36,7 +38,10 @@ export async function pushImage(
   logger.info(`pushing ${blobs.length} blobs (${mib(total)}) and ${graph.children.length + 1} manifests to ${name}`);
 
   await mapLimit(blobs, options.concurrency, async (blob) => {
-    await registry.pushBlob(repo, blob, { open: () => input.openBlob(blob.digest) });
+    await registry.pushBlob(repo, blob, {
+      open: () => input.openBlob(blob.digest),
+      ...(options.mountFrom !== undefined ? { mountFrom: options.mountFrom } : {}),
+    });
     logger.debug(`blob ${blob.digest} (${blob.size} bytes) is in ${name}`);
   });
 

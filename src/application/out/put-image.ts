@@ -1,6 +1,6 @@
 import { inject, injectable } from 'inversify';
 import { ConfigurationError } from '../../domain/errors';
-import { parseRepository } from '../../domain/image-reference';
+import { parseRepository, type RepositoryRef } from '../../domain/image-reference';
 import { ImageInputPort } from '../../ports/image-input-port';
 import { Logger } from '../../ports/logger';
 import { RegistryPort } from '../../ports/registry-port';
@@ -9,6 +9,18 @@ import { pushImage } from './push-image';
 import { computePushTags } from './push-tags';
 
 export const PUT_CONCURRENCY = 6;
+
+/** The origin's path when it lives on the registry we push to (a mount is only possible there). */
+function mountSource(origin: string | undefined, target: RepositoryRef): string | undefined {
+  if (!origin) return undefined;
+  try {
+    const ref = parseRepository(origin);
+    return ref.registry === target.registry && ref.path !== target.path ? ref.path : undefined;
+  } catch {
+    // RepoTags are informational: a name we cannot parse just means no mount.
+    return undefined;
+  }
+}
 
 function joinPath(dir: string, relative: string): string {
   return relative.startsWith('/') ? relative : `${dir.replace(/\/+$/, '')}/${relative}`;
@@ -47,7 +59,12 @@ export class PutImage {
     this.logger.info(`pushing ${input.kind} ${path}`);
     let digest: string;
     try {
-      digest = await pushImage(this.registry, repo, input, tags, this.logger, { concurrency: PUT_CONCURRENCY });
+      const mountFrom = mountSource(input.origin, repo);
+      if (mountFrom) this.logger.debug(`blobs missing from ${repo.path} will be mounted from ${mountFrom} when it holds them`);
+      digest = await pushImage(this.registry, repo, input, tags, this.logger, {
+        concurrency: PUT_CONCURRENCY,
+        ...(mountFrom !== undefined ? { mountFrom } : {}),
+      });
     } finally {
       await input.close();
     }

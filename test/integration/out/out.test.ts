@@ -171,6 +171,25 @@ describe('out against a real registry', () => {
     expect((await inspect(`${host()}/fail/app:release`)).Digest).toBe(image.digest);
   });
 
+  it('mounts blobs from the repository a docker save tarball came from instead of uploading them', async () => {
+    const image = randomImage('mount-me', { mediaTypes: 'docker', layers: 2 });
+    await pushImage(registry.get(), 'mount/base', 'v1', image);
+    const dir = mkdtempSync(join(src, 'mount-'));
+    const proxy = await startProxy(registry.get().url);
+    try {
+      writeTarFile(join(dir, 'image.tar'), dockerSaveEntries(image, 'compressed', `${proxy.host}/mount/base:v1`));
+      const res = await runBin('out', { source: { repository: `${proxy.host}/mount/app`, tag: 'v1' }, params: { image: 'image.tar' } }, { args: [dir] });
+      expect(res.code, res.stderr).toBe(0);
+      expect(proxy.count('POST', /\/blobs\/uploads\/\?.*mount=/)).toBe(3);
+      expect(proxy.count('PATCH')).toBe(0);
+      expect(proxy.count('PUT', /\/blobs\//)).toBe(0);
+    } finally {
+      await proxy.stop();
+    }
+    const manifest = JSON.parse((await rawManifest(`${host()}/mount/app:v1`)).toString()) as { config: { digest: string } };
+    expect(manifest.config.digest).toBe(image.configDigest);
+  });
+
   it('glob errors name the pattern and the matches; nothing reaches stdout', async () => {
     const dir = mkdtempSync(join(src, 'glob-'));
     writeFileSync(join(dir, 'image-a.tar'), '');

@@ -44,11 +44,15 @@ export function writeTarFile(path: string, entries: TarEntry[]): void {
 }
 
 /** `docker save` layout: config under its hex name, layers as `<n>/layer.tar`. */
-export function dockerSaveEntries(image: BuiltImage, layerContent: 'compressed' | 'tar' = 'compressed'): TarEntry[] {
+export function dockerSaveEntries(
+  image: BuiltImage,
+  layerContent: 'compressed' | 'tar' = 'compressed',
+  repoTag = 'example/app:latest',
+): TarEntry[] {
   const configName = `${image.configDigest.slice('sha256:'.length)}.json`;
   const layerNames = image.layers.map((_, i) => `layer${i}/layer.tar`);
   return [
-    { path: 'manifest.json', content: JSON.stringify([{ Config: configName, RepoTags: ['example/app:latest'], Layers: layerNames }]) },
+    { path: 'manifest.json', content: JSON.stringify([{ Config: configName, RepoTags: [repoTag], Layers: layerNames }]) },
     { path: configName, content: image.configBytes },
     ...image.layers.map((l, i) => ({ path: layerNames[i] as string, content: layerContent === 'tar' ? l.tar : l.bytes })),
   ];

@@ -86,11 +86,28 @@ describe('PutImage', () => {
     expect(registry.store.tags(repo)).toEqual(['1.2', '1.2.5', '1.3.0']);
   });
 
+  it('mounts blobs from the repository a docker save tarball names, when it is on the same registry', async () => {
+    const registry = new InMemoryRegistry();
+    const base = { registry: repo.registry, path: 'team/base' };
+    for (const layer of amd.layers) registry.store.putBlob(base, layer.bytes);
+    writeTarFile(join(src, 'from-base.tar'), dockerSaveEntries(amd, 'compressed', 'registry.example:5000/team/base:1.0'));
+    await new PutImage(registry, new FsImageInputs(), quiet).execute(request({ image: 'from-base.tar' }, { tag: 't' }), src);
+    const pushes = registry.calls.filter((c) => c.method === 'pushBlob').map((c) => c.reference);
+    expect(pushes.sort()).toEqual([amd.configDigest, `mount:${layerA.digest}`, `mount:${layerB.digest}`].sort());
+  });
+
+  it('does not mount from another registry', async () => {
+    const registry = new InMemoryRegistry();
+    writeTarFile(join(src, 'elsewhere.tar'), dockerSaveEntries(amd, 'compressed', 'other.example/team/base:1.0'));
+    await new PutImage(registry, new FsImageInputs(), quiet).execute(request({ image: 'elsewhere.tar' }, { tag: 't' }), src);
+    expect(registry.calls.filter((c) => c.reference?.startsWith('mount:'))).toEqual([]);
+  });
+
   it('glob errors name the pattern (and the matches)', async () => {
     const put = new PutImage(new InMemoryRegistry(), new FsImageInputs(), quiet);
     await expect(put.execute(request({ image: 'nomatch*.tar' }, { tag: 't' }), src)).rejects.toThrow("no files match glob 'nomatch*.tar'");
-    await expect(put.execute(request({ image: '*.tar' }, { tag: 't' }), src)).rejects.toThrow(
-      `too many files match glob '*.tar': ${join(src, 'image.tar')}, ${join(src, 'saved.tar')}`,
+    await expect(put.execute(request({ image: '[is]*.tar' }, { tag: 't' }), src)).rejects.toThrow(
+      `too many files match glob '[is]*.tar': ${join(src, 'image.tar')}, ${join(src, 'saved.tar')}`,
     );
   });
 
