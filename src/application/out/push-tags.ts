@@ -28,7 +28,8 @@ export async function computePushTags(inputs: PushTagInputs): Promise<string[]> 
     tags.push({ tag: versionTag(params.version, source.variant), from: 'params.version' });
     if (params.bump_aliases) {
       const aliases = aliasTagsToBump(params.version, source.variant, await inputs.existingTags());
-      for (const alias of aliases) tags.push({ tag: alias, from: 'bump_aliases' });
+      // The policy lists MAJOR.MINOR, MAJOR, bare; the Go resource reports bare, MAJOR, MAJOR.MINOR.
+      for (const alias of [...aliases].reverse()) tags.push({ tag: alias, from: 'bump_aliases' });
     }
   }
   if (params.additional_tags) {

@@ -22,8 +22,9 @@ function mountSource(origin: string | undefined, target: RepositoryRef): string 
   }
 }
 
+/** Go's `filepath.Join(src, p)`: `p` is always under SRC, even when it starts with a slash. */
 function joinPath(dir: string, relative: string): string {
-  return relative.startsWith('/') ? relative : `${dir.replace(/\/+$/, '')}/${relative}`;
+  return `${dir.replace(/\/+$/, '')}/${relative.replace(/^\/+/, '')}`;
 }
 
 /** The `out` step: push the image found under SRC with every tag the request asks for. */

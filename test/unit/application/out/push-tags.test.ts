@@ -65,12 +65,11 @@ describe('computePushTags', () => {
     expect(await computePushTags(inputs({ version: 'v1.4.0' }))).toEqual(['1.4.0']);
   });
 
-  it('orders source.tag, version, aliases, then additional tags with their prefix', async () => {
+  it('orders tags as the Go resource: source.tag, version, latest, MAJOR, MAJOR.MINOR, then prefixed additional tags', async () => {
     const tags = await computePushTags(
       inputs({ tag: 'edge', version: '2.0.0', bump: true, existing: [], additional: 'a\n  b\tc\n', prefix: 'pr-' }),
     );
-    expect(tags.slice(0, 2)).toEqual(['edge', '2.0.0']);
-    expect(tags.slice(2, 5).sort()).toEqual(['2', '2.0', 'latest']);
+    expect(tags.slice(0, 5)).toEqual(['edge', '2.0.0', 'latest', '2', '2.0']);
     expect(tags.slice(5)).toEqual(['pr-a', 'pr-b', 'pr-c']);
   });
 
