@@ -1,5 +1,8 @@
 import 'reflect-metadata';
-import { NotImplementedError } from '../../domain/errors';
+import { resolve } from 'node:path';
+import { GetImage } from '../../application/in/get-image';
+import { InvalidRequestError } from '../../domain/errors';
+import { createInContainer } from '../containers/in-container';
 import { parseInRequest } from '../request/request-schema';
 import { secretsOf } from '../secrets';
 import { runEntrypoint } from '../run-entrypoint';
@@ -7,5 +10,7 @@ import { runEntrypoint } from '../run-entrypoint';
 await runEntrypoint('in', async (ctx) => {
   const request = parseInRequest(ctx.stdin);
   ctx.registerSecrets(secretsOf(request.source, request.params as unknown as Record<string, unknown>));
-  throw new NotImplementedError('the in step is not implemented yet');
+  const dest = ctx.args[0];
+  if (!dest) throw new InvalidRequestError('destination directory not specified: usage `in DEST`');
+  return createInContainer(request).get(GetImage).run(request, resolve(dest));
 });
