@@ -118,12 +118,14 @@ export class LayerApplier {
       return;
     }
     if (base === OPAQUE_MARKER) {
+      this.logger.debug(`${this.what}: opaque directory ${parts.slice(0, -1).join('/') || '/'}`);
       const dir = this.paths.parentOf(parts, false);
       if (dir !== undefined) this.clearOpaque(dir);
       entry.resume();
       return;
     }
     if (base.startsWith(WHITEOUT_PREFIX)) {
+      this.logger.debug(`${this.what}: whiteout ${entry.path}`);
       this.whiteout(parts, base.slice(WHITEOUT_PREFIX.length), entry.path);
       entry.resume();
       return;
@@ -241,6 +243,7 @@ export class LayerApplier {
       throw new UnsafeContentError(`${this.what}: hardlink "${entry.path}" points at "${linkpath}", which does not exist`);
     }
     const target = `${targetDir}/${targetBase}`;
+    this.logger.debug(`${this.what}: hardlink ${entry.path} -> ${linkpath}`);
     if (target === path) return;
     try {
       linkSync(target, path);

@@ -349,3 +349,59 @@ describe('rootfs unpacking: concurrency and streaming', () => {
     expect(text).toMatch(/^layer 2\/2 [0-9a-f]{12} \[=+\] 0\.0\/0\.0 MiB done$/m);
   });
 });
+
+describe('rootfs unpacking: failures while downloading ahead', () => {
+  it('surfaces an error of a spooled layer when its turn comes, cleans the spool, and leaves nothing unhandled', async () => {
+    const layers = [0, 1, 2].map((i) => layerFromFiles([{ path: `f${i}`, content: Buffer.alloc(50_000, i) }]));
+    const f = fixture(layers, {
+      concurrency: 3,
+      openBlob: async (blob, open) => {
+        const index = layers.findIndex((l) => l.digest === blob.digest);
+        const source = await open();
+        if (index !== 2) return source;
+        // Layer 3 breaks half-way while layer 1 is still being applied.
+        const broken = new PassThrough();
+        void (async () => {
+          for await (const chunk of source as Readable) broken.write((chunk as Buffer).subarray(0, 1000));
+          broken.destroy(new ResourceError('DIGEST_MISMATCH', 'blob of registry.test/team/app: content has digest sha256:bad'));
+        })();
+        return broken;
+      },
+    });
+    await expect(f.output.writeRootfs(f.dest, f.image)).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
+    expect(readdirSync(f.dest)).toEqual(['rootfs']);
+    expect(readFileSync(join(f.rootfs, 'f1')).length).toBe(50_000);
+  });
+
+  it('fails at the first layer that cannot be opened, naming it', async () => {
+    const layers = [0, 1].map((i) => layerFromFiles([{ path: `f${i}`, content: 'x' }]));
+    const f = fixture(layers, {
+      openBlob: async (blob, open) => {
+        if (blob.digest === layers[1]?.digest) throw new ResourceError('NOT_FOUND', `blob ${blob.digest} not found in registry.test/team/app`);
+        return open();
+      },
+    });
+    await expect(f.output.writeRootfs(f.dest, f.image)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: `blob ${layers[1]?.digest} not found in registry.test/team/app`,
+    });
+  });
+});
+
+describe('rootfs unpacking: debug output', () => {
+  it('logs layers, whiteouts, links and skipped entries instead of progress bars', async () => {
+    const layers = [
+      layerFromFiles([{ path: 'a', content: 'a' }, { path: 'b', type: 'link', linkname: 'a' }, { path: 'null', type: 'char' }], { compression: 'zstd' }),
+      layerFromFiles([{ path: '.wh.a' }]),
+    ];
+    const f = fixture(layers, { debug: true });
+    await f.output.writeRootfs(f.dest, f.image);
+    expect(f.progress).toEqual([]);
+    const lines = f.logger.lines.join('\n');
+    expect(lines).toMatch(/debug: extracting layer 1\/2 \(sha256:[0-9a-f]{64}\)/);
+    expect(lines).toMatch(/: zstd tar$/m);
+    expect(lines).toMatch(/: hardlink b -> a$/m);
+    expect(lines).toMatch(/: skipping CharacterDevice entry null$/m);
+    expect(lines).toMatch(/layer 2\/2 \(sha256:[0-9a-f]{64}\): whiteout \.wh\.a$/m);
+  });
+});
