@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EmbeddedRegistryServer } from '../../../src/adapters/embedded-registry/embedded-registry-server';
+import { buildSampleImage } from '../../../src/main/demo/sample-image';
 import { CliUsageError, parseCliArguments, setField } from '../../../src/main/demo/cli-request';
 import { REPO_ROOT } from '../support/run-bin';
 
@@ -140,6 +142,35 @@ describe('bin/registry-image', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('unknown field "source.no_such_field"');
+  });
+
+  it('pushes with out and finds the version with check, from flags alone', async () => {
+    const registry = new EmbeddedRegistryServer();
+    await registry.start(0, '127.0.0.1');
+    try {
+      const put = join(work, 'put');
+      await mkdir(put);
+      await buildSampleImage(put, { version: '3.1.4', message: 'via the CLI' });
+      const repository = `repository=${registry.host}/cli/app`;
+      const pushed = await cli([
+        'out',
+        'put',
+        '--source',
+        repository,
+        '--params',
+        'image=image/*.tar',
+        '--params',
+        'version=3.1.4',
+      ]);
+      expect(pushed.code, pushed.stderr).toBe(0);
+      const version = (JSON.parse(pushed.stdout) as { version: { tag: string; digest: string } }).version;
+      expect(version.tag).toBe('3.1.4');
+      const checked = await cli(['check', '--source', repository, '--source', 'tag=3.1.4']);
+      expect(checked.code, checked.stderr).toBe(0);
+      expect(JSON.parse(checked.stdout)).toEqual([version]);
+    } finally {
+      await registry.stop();
+    }
   });
 
   it('exits 2 on usage errors', async () => {
