@@ -49,6 +49,8 @@ function errno(error: unknown): string | undefined {
 export class LayerApplier {
   private readonly created = new Set<string>();
   private readonly directories: DirectoryMeta[] = [];
+  /** Times of lower-layer directories this layer changes, restored at the end as umoci does. */
+  private readonly lowerDirTimes = new Map<string, { atime: number; mtime: number } | null>();
   private openFd: number | undefined;
   private failure: unknown;
   entries = 0;
@@ -86,6 +88,14 @@ export class LayerApplier {
 
   /** Directory modes and times go last, so writing their children does not disturb them. */
   finish(): void {
+    for (const [path, times] of this.lowerDirTimes) {
+      if (!times) continue;
+      try {
+        utimesSync(path, times.atime, times.mtime);
+      } catch (error) {
+        if (errno(error) !== 'ENOENT') throw error;
+      }
+    }
     for (const dir of this.directories.reverse()) {
       try {
         if (this.chown) lchownSync(dir.path, dir.uid, dir.gid);
@@ -120,7 +130,10 @@ export class LayerApplier {
     if (base === OPAQUE_MARKER) {
       this.logger.debug(`${this.what}: opaque directory ${parts.slice(0, -1).join('/') || '/'}`);
       const dir = this.paths.parentOf(parts, false);
-      if (dir !== undefined) this.clearOpaque(dir);
+      if (dir !== undefined) {
+        this.remember(dir);
+        this.clearOpaque(dir);
+      }
       entry.resume();
       return;
     }
@@ -158,7 +171,23 @@ export class LayerApplier {
   }
 
   private parentDir(parts: readonly string[]): string {
-    return this.paths.parentOf(parts, true) as string;
+    const dir = this.paths.parentOf(parts, true) as string;
+    this.remember(dir);
+    return dir;
+  }
+
+  /**
+   * Adding or removing a child changes a directory's mtime; a layer that has no entry for the
+   * directory itself must not, so the times it had before this layer are put back at the end.
+   */
+  private remember(dir: string): void {
+    if (this.lowerDirTimes.has(dir)) return;
+    if (this.created.has(dir)) {
+      this.lowerDirTimes.set(dir, null);
+      return;
+    }
+    const stat = lstatSync(dir);
+    this.lowerDirTimes.set(dir, { atime: stat.atimeMs / 1000, mtime: stat.mtimeMs / 1000 });
   }
 
   private file(entry: ReadEntry, path: string, mode: number): void {
@@ -266,6 +295,7 @@ export class LayerApplier {
     if (dir === undefined) return;
     const path = `${dir}/${name}`;
     if (this.created.has(path)) return;
+    this.remember(dir);
     this.removeAny(path);
   }
 

@@ -62,6 +62,24 @@ describe('rootfs unpacking: files, modes, times, owners', () => {
     }
   });
 
+  it('keeps a lower directory’s mtime when a later layer adds, replaces or whites out its children (as umoci does)', async () => {
+    const rootfs = await unpack([
+      layerFromFiles([
+        { path: 'etc/', type: 'dir', mtime: 1000 },
+        { path: 'etc/a', content: 'a' },
+        { path: 'etc/b', content: 'b' },
+        { path: 'opt/', type: 'dir', mtime: 2000 },
+        { path: 'opt/x', content: 'x' },
+      ]),
+      layerFromFiles([{ path: 'etc/.wh.a' }, { path: 'etc/b', content: 'B' }, { path: 'etc/c', content: 'c' }, { path: 'opt/.wh..wh..opq' }]),
+      // A layer that has an entry for the directory sets its time.
+      layerFromFiles([{ path: 'opt/', type: 'dir', mtime: 3000 }, { path: 'opt/y', content: 'y' }]),
+    ]);
+    expect(readdirSync(join(rootfs, 'etc')).sort()).toEqual(['b', 'c']);
+    expect(statSync(join(rootfs, 'etc')).mtimeMs).toBe(1000_000);
+    expect(statSync(join(rootfs, 'opt')).mtimeMs).toBe(3000_000);
+  });
+
   it('skips device nodes and FIFOs as the Go resource does, and accepts an empty layer', async () => {
     const empty = rawLayer(gzipSync(Buffer.alloc(1024)));
     const rootfs = await unpack([
