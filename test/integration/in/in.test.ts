@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage, buildIndex, layerFromFiles, pushImage, pushIndex, type BuiltImage } from '../support/image-fixtures';
-import { corrupt, isBlobGet, startProxy } from '../support/http-proxy';
+import { corrupt, isBlobGet, startProxy, truncate } from '../support/http-proxy';
 import { withRegistry } from '../support/registry-server';
 import { runBin } from '../support/run-bin';
 
@@ -220,6 +220,35 @@ describe('in against a real registry', () => {
       expect(result.stderr).toMatch(/^in: .*sha256:[0-9a-f]{64}.*expected sha256:/m);
     } finally {
       await proxy.stop();
+    }
+  });
+
+  it('gets the exact layer when downloads are cut short and resumed, and fails cleanly when they cannot be', async () => {
+    const data = Buffer.alloc(300_000, 5);
+    const image = buildImage({ layers: [layerFromFiles([{ path: 'data', content: data }], { compression: 'none' })] });
+    const digest = await pushImage(registry.get(), 'team/truncated', 'v1', image);
+    const request = (host: string) => ({ source: { repository: `${host}/team/truncated` }, version: { digest } });
+
+    const resumable = await startProxy(registry.get().url, [truncate(100_000, isBlobGet)]);
+    try {
+      const dir = dest();
+      await getOk(request(resumable.host), dir);
+      expect(readFileSync(join(dir, 'rootfs/data'))).toEqual(data);
+      expect(resumable.count('GET', /\/blobs\//)).toBeGreaterThan(2);
+    } finally {
+      await resumable.stop();
+    }
+
+    const hopeless = await startProxy(registry.get().url, [truncate(1_000, isBlobGet)]);
+    try {
+      const dir = dest();
+      const result = await runBin('in', request(hopeless.host), { args: [dir] });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/^in: .+$/m);
+      expect(existsSync(join(dir, 'digest'))).toBe(false);
+    } finally {
+      await hopeless.stop();
     }
   });
 });
