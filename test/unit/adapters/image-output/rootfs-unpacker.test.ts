@@ -359,6 +359,33 @@ describe('rootfs unpacking: concurrency and streaming', () => {
     expect(readdirSync(f.dest)).toEqual(['rootfs']);
   });
 
+  it('hands over a layer still downloading: the spooled part first, then the rest of the live stream', async () => {
+    const big = Buffer.alloc(600_000);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 31) % 251;
+    const layers = [layerFromFiles([{ path: 'first', content: 'one' }]), layerFromFiles([{ path: 'big', content: big }], { compression: 'none' })];
+    let spooledWhileWaiting = false;
+    const f = fixture(layers, {
+      concurrency: 2,
+      openBlob: async (blob, open) => {
+        const source = await open();
+        if (blob.digest !== layers[1]?.digest) return source;
+        const bytes = (layers[1] as Layer).bytes;
+        const live = new PassThrough();
+        live.write(bytes.subarray(0, 250_000));
+        setTimeout(() => {
+          spooledWhileWaiting = readdirSync(f.dest).some((n) => n.startsWith('.spool-'));
+          live.end(bytes.subarray(250_000));
+        }, 150);
+        source.destroy();
+        return live;
+      },
+    });
+    await f.output.writeRootfs(f.dest, f.image);
+    expect(spooledWhileWaiting).toBe(true);
+    expect(readFileSync(join(f.rootfs, 'big')).equals(big)).toBe(true);
+    expect(readFileSync(join(f.rootfs, 'first'), 'utf8')).toBe('one');
+  });
+
   it('reports plain progress lines per layer when stderr is not a terminal', async () => {
     const f = fixture([layerFromFiles([{ path: 'a', content: 'a' }]), layerFromFiles([{ path: 'b', content: 'b' }])]);
     await f.output.writeRootfs(f.dest, f.image);
