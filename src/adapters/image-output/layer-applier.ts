@@ -86,25 +86,29 @@ export class LayerApplier {
     }
   }
 
-  /** Directory modes and times go last, so writing their children does not disturb them. */
+  /**
+   * Directory modes and times go last, so writing their children does not disturb them. Each
+   * path is checked to still be a directory: a later entry of the layer may have replaced it by
+   * a symlink, and chmod/utimes would follow that link out of the rootfs.
+   */
   finish(): void {
     for (const [path, times] of this.lowerDirTimes) {
-      if (!times) continue;
-      try {
-        utimesSync(path, times.atime, times.mtime);
-      } catch (error) {
-        if (errno(error) !== 'ENOENT') throw error;
-      }
+      if (times && this.isDirectory(path)) utimesSync(path, times.atime, times.mtime);
     }
     for (const dir of this.directories.reverse()) {
-      try {
-        if (this.chown) lchownSync(dir.path, dir.uid, dir.gid);
-        chmodSync(dir.path, dir.mode);
-        if (dir.mtime) utimesSync(dir.path, dir.atime ?? dir.mtime, dir.mtime);
-      } catch (error) {
-        // A later entry of the same layer may have whited the directory out again.
-        if (errno(error) !== 'ENOENT') throw error;
-      }
+      if (!this.isDirectory(dir.path)) continue;
+      if (this.chown) lchownSync(dir.path, dir.uid, dir.gid);
+      chmodSync(dir.path, dir.mode);
+      if (dir.mtime) utimesSync(dir.path, dir.atime ?? dir.mtime, dir.mtime);
+    }
+  }
+
+  private isDirectory(path: string): boolean {
+    try {
+      return lstatSync(path).isDirectory();
+    } catch (error) {
+      if (errno(error) === 'ENOENT') return false;
+      throw error;
     }
   }
 

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
@@ -264,6 +264,24 @@ describe('rootfs unpacking: hostile layers', () => {
     ]);
     expect(readdirSync(outsideDir)).toEqual([]);
     expect(readFileSync(join(rootfs, outsideDir, 'planted'), 'utf8')).toBe('x');
+  });
+
+  it('never applies a directory’s mode or times through a symlink that replaced it later in the layer', async () => {
+    const outsideDir = tempDir('ri-outside-');
+    chmodSync(outsideDir, 0o700);
+    utimesSync(outsideDir, 5000, 5000);
+    const rootfs = await unpack([
+      layerFromFiles([{ path: 'base/', type: 'dir', mtime: 100 }, { path: 'base/f', content: 'f' }]),
+      layerFromFiles([
+        { path: 'd/', type: 'dir', mode: 0o777, mtime: 1 },
+        { path: 'base/g', content: 'g' },
+        { path: 'd', type: 'symlink', linkname: outsideDir },
+        { path: 'base', type: 'symlink', linkname: outsideDir },
+      ]),
+    ]);
+    expect(statSync(outsideDir).mode & 0o7777).toBe(0o700);
+    expect(statSync(outsideDir).mtimeMs).toBe(5000_000);
+    expect(lstatSync(join(rootfs, 'd')).isSymbolicLink()).toBe(true);
   });
 
   it('refuses hardlinks to files outside the rootfs', async () => {
