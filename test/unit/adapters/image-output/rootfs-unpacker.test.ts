@@ -153,6 +153,45 @@ describe('rootfs unpacking: layers, whiteouts, opaque directories, links', () =>
     expect(readFileSync(join(rootfs, 'opt/other'), 'utf8')).toBe('o');
   });
 
+  it('produces the tree of the Go resource’s whiteout fixture (one layer per RUN, as overlay2 diffs them)', async () => {
+    const d = (path: string) => ({ path, type: 'dir' as const });
+    const f = (path: string) => ({ path, content: '' });
+    const rootfs = await unpack([
+      layerFromFiles([d('top-dir-1/')]),
+      layerFromFiles([d('top-dir-1/'), f('top-dir-1/nested-file')]),
+      layerFromFiles([d('top-dir-1/'), d('top-dir-1/nested-dir/')]),
+      layerFromFiles([d('top-dir-1/'), d('top-dir-1/nested-dir/'), f('top-dir-1/nested-dir/file-gone')]),
+      layerFromFiles([d('top-dir-1/'), d('top-dir-1/nested-dir/'), f('top-dir-1/nested-dir/file-recreated')]),
+      layerFromFiles([d('top-dir-1/'), d('top-dir-1/nested-dir/'), f('top-dir-1/nested-dir/file-then-dir')]),
+      layerFromFiles([d('top-dir-1/'), f('top-dir-1/.wh.nested-dir')]),
+      layerFromFiles([d('top-dir-1/'), d('top-dir-1/nested-dir/'), f('top-dir-1/nested-dir/.wh..wh..opq')]),
+      layerFromFiles([d('top-dir-1/'), d('top-dir-1/nested-dir/'), f('top-dir-1/nested-dir/file-here')]),
+      layerFromFiles([d('top-dir-1/'), d('top-dir-1/nested-dir/'), f('top-dir-1/nested-dir/file-recreated')]),
+      layerFromFiles([d('top-dir-1/'), d('top-dir-1/nested-dir/'), d('top-dir-1/nested-dir/file-then-dir/')]),
+      layerFromFiles([d('top-dir-2/')]),
+      layerFromFiles([d('top-dir-2/'), f('top-dir-2/file-gone')]),
+      layerFromFiles([d('top-dir-2/'), d('top-dir-2/nested-dir-gone/')]),
+      layerFromFiles([d('top-dir-2/'), d('top-dir-2/nested-dir-gone/'), f('top-dir-2/nested-dir-gone/nested-file-gone')]),
+      layerFromFiles([f('.wh.top-dir-2')]),
+      layerFromFiles([d('top-dir-3/'), d('top-dir-3/nested-dir-gone/')]),
+      layerFromFiles([d('top-dir-3/'), f('top-dir-3/.wh..wh..opq'), d('top-dir-3/nested-dir/')]),
+    ]);
+    const tree = (dir: string, prefix = ''): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? [`${prefix}${e.name}/`, ...tree(join(dir, e.name), `${prefix}${e.name}/`)] : [`${prefix}${e.name}`],
+      );
+    expect(tree(rootfs).sort()).toEqual([
+      'top-dir-1/',
+      'top-dir-1/nested-dir/',
+      'top-dir-1/nested-dir/file-here',
+      'top-dir-1/nested-dir/file-recreated',
+      'top-dir-1/nested-dir/file-then-dir/',
+      'top-dir-1/nested-file',
+      'top-dir-3/',
+      'top-dir-3/nested-dir/',
+    ]);
+  });
+
   it('creates hardlinks sharing one inode, and keeps a hardlink whose target a later layer removes', async () => {
     const rootfs = await unpack([
       layerFromFiles([
