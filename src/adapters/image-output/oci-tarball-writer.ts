@@ -58,7 +58,8 @@ export async function writeOciTarball(
   const out = createWriteStream(path, { highWaterMark: 1024 * 1024 });
   const failed = new Promise<never>((_, reject) => out.once('error', reject));
   failed.catch(() => undefined);
-  const layers = image.layers;
+  // An image may list one blob twice (identical empty layers); the archive holds it once.
+  const layers = image.layers.filter((l, i) => image.layers.findIndex((o) => o.digest === l.digest) === i);
   const progress = createProgress(
     layers.map((l, i) => ({ label: `layer ${i + 1}/${layers.length} ${shortDigest(l.digest)}`, total: l.size })),
     options.progressSink,
@@ -78,14 +79,11 @@ export async function writeOciTarball(
     const work = (async () => {
       const configName = `sha256:${hex(image.configDigest)}`;
       await writeEntry(out, configName, image.config.length, image.config);
-      const layerNames: string[] = [];
       for (let i = 0; i < layers.length; i++) {
         const layer = layers[i];
-        if (!layer) continue;
-        const name = `${hex(layer.digest)}.tar.gz`;
-        layerNames.push(name);
-        await writeEntry(out, name, layer.size, await queue.take(i));
+        if (layer) await writeEntry(out, `${hex(layer.digest)}.tar.gz`, layer.size, await queue.take(i));
       }
+      const layerNames = image.layers.map((l) => `${hex(l.digest)}.tar.gz`);
       const manifest = Buffer.from(
         JSON.stringify([{ Config: configName, RepoTags: repoTag ? [repoTag] : [], Layers: layerNames }]),
       );

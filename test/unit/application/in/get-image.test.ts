@@ -62,6 +62,17 @@ function request(digest: string, extra: Partial<InRequest> = {}, repository = 'r
 
 const REPO = parseRepository('registry.test/team/app');
 
+function tarNames(path: string): string[] {
+  const names: string[] = [];
+  const parser = new Parser();
+  parser.on('entry', (entry: ReadEntry) => {
+    names.push(entry.path);
+    entry.resume();
+  });
+  parser.end(readFileSync(path));
+  return names;
+}
+
 function tarEntries(path: string): Map<string, Buffer> {
   const entries = new Map<string, Buffer>();
   const parser = new Parser();
@@ -217,6 +228,22 @@ describe('GetImage: oci and oci-layout', () => {
     image.layers.forEach((l, i) => expect(entries.get(layerNames[i] as string)).toEqual(l.bytes));
     expect(existsSync(join(dest, 'labels.json'))).toBe(true);
     expect(existsSync(join(dest, 'rootfs'))).toBe(false);
+  });
+
+  it('stores a blob listed twice once in image.tar, naming it twice in manifest.json', async () => {
+    const { registry, useCase, dest } = setup();
+    const empty = layerFromFiles([]);
+    const image = buildImage({ layers: [empty, layerFromFiles([{ path: 'x', content: 'x' }]), empty] });
+    push(registry, REPO, image);
+    await useCase.run(request(image.digest, { params: { format: 'oci' } }), dest);
+    const entries = tarEntries(join(dest, 'image.tar'));
+    const emptyName = `${empty.digest.slice(7)}.tar.gz`;
+    const names = tarNames(join(dest, 'image.tar'));
+    expect(names.filter((n) => n === emptyName)).toHaveLength(1);
+    expect(names).toHaveLength(4);
+    const manifest = JSON.parse(entries.get('manifest.json')?.toString() ?? '') as Array<{ Layers: string[] }>;
+    expect(manifest[0]?.Layers[0]).toBe(emptyName);
+    expect(manifest[0]?.Layers[2]).toBe(emptyName);
   });
 
   it('wraps a single image in a one-entry index and marks it with single-image-digest', async () => {
