@@ -38,7 +38,7 @@ export interface ImageOutputPort {
   writeJsonFile(dest: string, name: string, value: unknown): Promise<void>;
   /** `dest/rootfs/`: every layer applied in order. */
   writeRootfs(dest: string, image: ImageToWrite): Promise<void>;
-  /** `dest/image.tar`: a `docker load`-able archive naming the image `repoTag`. */
+  /** `dest/image.tar`: a `docker load`-able archive naming the image `repoTag` (untagged when empty). */
   writeOciTarball(dest: string, image: ImageToWrite, repoTag: string): Promise<void>;
   /** `dest/oci/`: an OCI image layout. */
   writeOciLayout(dest: string, content: OciLayoutContent): Promise<void>;

@@ -98,7 +98,9 @@ export class LayerApplier {
     for (const dir of this.directories.reverse()) {
       if (!this.isDirectory(dir.path)) continue;
       if (this.chown) lchownSync(dir.path, dir.uid, dir.gid);
-      chmodSync(dir.path, dir.mode);
+      // Without root, a read-only directory (0555) would lock later layers out of it; owners
+      // keep rwx there, as umoci does when unpacking rootless.
+      chmodSync(dir.path, this.chown ? dir.mode : dir.mode | 0o700);
       if (dir.mtime) utimesSync(dir.path, dir.atime ?? dir.mtime, dir.mtime);
     }
   }

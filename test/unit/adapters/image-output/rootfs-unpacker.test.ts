@@ -80,6 +80,20 @@ describe('rootfs unpacking: files, modes, times, owners', () => {
     expect(statSync(join(rootfs, 'opt')).mtimeMs).toBe(3000_000);
   });
 
+  it('keeps read-only directories enterable and writable for later layers when not restoring owners (rootless)', async () => {
+    const layers = [
+      layerFromFiles([{ path: 'ro/', type: 'dir', mode: 0o555 }, { path: 'ro/a', content: 'a' }]),
+      layerFromFiles([{ path: 'ro/b', content: 'b' }]),
+    ];
+    const rootless = await unpack(layers, { chown: false });
+    expect(statSync(join(rootless, 'ro')).mode & 0o7777).toBe(0o755);
+    expect(readdirSync(join(rootless, 'ro')).sort()).toEqual(['a', 'b']);
+    if (isRoot) {
+      const exact = await unpack(layers, { chown: true });
+      expect(statSync(join(exact, 'ro')).mode & 0o7777).toBe(0o555);
+    }
+  });
+
   it('skips device nodes and FIFOs as the Go resource does, and accepts an empty layer', async () => {
     const empty = rawLayer(gzipSync(Buffer.alloc(1024)));
     const rootfs = await unpack([
