@@ -94,6 +94,32 @@ describe('rootfs unpacking: files, modes, times, owners', () => {
     }
   });
 
+  it('writes large files (the asynchronous path) completely, with their modes and times, in order with small ones', async () => {
+    const pattern = (n: number, seed: number) => {
+      const b = Buffer.alloc(n);
+      for (let i = 0; i < n; i++) b[i] = (i * seed + (i >> 13)) % 256;
+      return b;
+    };
+    const big1 = pattern(3 * 1024 * 1024 + 17, 7);
+    const big2 = pattern(2 * 1024 * 1024, 13);
+    const rootfs = await unpack([
+      layerFromFiles([
+        { path: 'big1', content: big1, mode: 0o751, mtime: 111 },
+        { path: 'small', content: 'small', mtime: 222 },
+        { path: 'big2', content: big2, mode: 0o600, mtime: 333 },
+        { path: 'big1-link', type: 'link', linkname: 'big1' },
+      ]),
+      layerFromFiles([{ path: 'big2', content: big1, mode: 0o644, mtime: 444 }]),
+    ]);
+    expect(readFileSync(join(rootfs, 'big1')).equals(big1)).toBe(true);
+    expect(readFileSync(join(rootfs, 'big2')).equals(big1)).toBe(true);
+    expect(readFileSync(join(rootfs, 'small'), 'utf8')).toBe('small');
+    expect(statSync(join(rootfs, 'big1')).mode & 0o7777).toBe(0o751);
+    expect(statSync(join(rootfs, 'big1')).mtimeMs).toBe(111_000);
+    expect(statSync(join(rootfs, 'big2')).mtimeMs).toBe(444_000);
+    expect(statSync(join(rootfs, 'big1-link')).ino).toBe(statSync(join(rootfs, 'big1')).ino);
+  });
+
   it('skips device nodes and FIFOs as the Go resource does, and accepts an empty layer', async () => {
     const empty = rawLayer(gzipSync(Buffer.alloc(1024)));
     const rootfs = await unpack([
