@@ -9,5 +9,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration tests start real registries; two cores only, so keep parallelism modest.
     maxWorkers: 2,
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });
