@@ -11,6 +11,7 @@ import { MediaType } from '../../domain/media-types';
 import type { ImageInput, ManifestBlob } from '../../ports/image-input-port';
 import { digestOf } from './blob-path';
 import { READ_CHUNK, type TarFileTree } from './file-tree';
+import { mapLimit } from '../../application/concurrency';
 
 interface SaveManifestEntry {
   Config?: string;
@@ -48,19 +49,6 @@ async function hashStream(stream: Readable): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of stream) hash.update(chunk as Buffer);
   return `sha256:${hash.digest('hex')}`;
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /**

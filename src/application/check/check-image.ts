@@ -3,7 +3,8 @@ import { formatRepository, type RepositoryRef } from '../../domain/image-referen
 import { Logger } from '../../ports/logger';
 import { RegistryPort } from '../../ports/registry-port';
 import { repositoryPlan } from '../mirror-plan';
-import { defaultPlatform } from '../platform';
+import { wantedPlatform } from '../platform-selection';
+import { HostPlatform } from '../../ports/host-platform';
 import type { CheckRequest, Version } from '../request-types';
 import { CheckSettings } from './check-settings';
 import { checkTagRegex, compileTagRegex } from './regex-check';
@@ -20,6 +21,7 @@ export class CheckImage {
     @inject(RegistryPort) private readonly registry: RegistryPort,
     @inject(Logger) private readonly logger: Logger,
     @inject(CheckSettings) private readonly settings: CheckSettings,
+    @inject(HostPlatform) private readonly host: HostPlatform,
   ) {}
 
   async run(request: CheckRequest): Promise<Version[]> {
@@ -51,7 +53,7 @@ export class CheckImage {
         regex,
         createdAtSort: source.created_at_sort === true,
         concurrency: this.settings.lookupConcurrency,
-        platform: defaultPlatform(source.platform),
+        platform: wantedPlatform(source.platform, undefined, this.host),
       };
       return (repo) => checkTagRegex(this.registry, repo, options);
     }

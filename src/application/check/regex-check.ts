@@ -2,7 +2,8 @@ import { InvalidRequestError } from '../../domain/errors';
 import type { RepositoryRef } from '../../domain/image-reference';
 import { parseManifest, type ImageConfig } from '../../domain/manifest';
 import type { RegistryPort } from '../../ports/registry-port';
-import { mapConcurrent } from '../concurrency';
+import { selectPlatform, type WantedPlatform } from '../platform-selection';
+import { mapLimit } from '../concurrency';
 import type { Version } from '../request-types';
 
 export function compileTagRegex(pattern: string): RegExp {
@@ -19,7 +20,7 @@ interface Options {
   readonly createdAtSort: boolean;
   readonly concurrency: number;
   /** Platform whose config gives `created` when a tag points at an index. */
-  readonly platform: { os: string; architecture: string };
+  readonly platform: WantedPlatform;
 }
 
 /**
@@ -30,7 +31,7 @@ export async function checkTagRegex(registry: RegistryPort, repo: RepositoryRef,
   const tags = await registry.listTags(repo);
   if (!tags) return [];
   const matching = tags.filter((tag) => options.regex.test(tag));
-  const resolved = await mapConcurrent(matching, options.concurrency, async (tag) => {
+  const resolved = await mapLimit(matching, options.concurrency, async (tag) => {
     if (!options.createdAtSort) {
       const head = await registry.headManifest(repo, tag);
       return head && { tag, digest: head.digest, created: 0 };
@@ -52,13 +53,11 @@ async function createdTime(
   repo: RepositoryRef,
   bytes: Buffer,
   mediaType: string,
-  platform: { os: string; architecture: string },
+  platform: WantedPlatform,
 ): Promise<number> {
   let parsed = parseManifest(bytes, mediaType);
   if (parsed.kind === 'index') {
-    const child =
-      parsed.index.manifests.find((m) => m.platform?.os === platform.os && m.platform.architecture === platform.architecture) ??
-      parsed.index.manifests[0];
+    const child = selectPlatform(parsed.index, platform) ?? parsed.index.manifests[0];
     if (!child) return 0;
     const childManifest = await registry.getManifest(repo, child.digest);
     if (!childManifest) return 0;

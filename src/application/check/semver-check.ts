@@ -3,7 +3,7 @@ import { parseConstraint } from '../../domain/semver/constraint';
 import { semverCandidateTags, type SemverPolicy } from '../../domain/semver/semver-tag-policy';
 import { selectSemverVersions } from '../../domain/semver/version-selection';
 import type { RegistryPort } from '../../ports/registry-port';
-import { mapConcurrent } from '../concurrency';
+import { mapLimit } from '../concurrency';
 import type { Source, Version } from '../request-types';
 
 export function semverPolicyOf(source: Source): SemverPolicy {
@@ -29,7 +29,7 @@ export async function checkSemver(
   const tags = await registry.listTags(repo);
   if (!tags) return [];
   const candidates = semverCandidateTags(tags, policy);
-  const resolved = await mapConcurrent(candidates, concurrency, async (tag) => {
+  const resolved = await mapLimit(candidates, concurrency, async (tag) => {
     const head = await registry.headManifest(repo, tag);
     return head && { tag, digest: head.digest };
   });

@@ -12,7 +12,7 @@ import { withMirrorFallback } from '../with-mirror-fallback';
 import { labelsOf, matchingFields, responseMetadata, rootfsMetadataFile } from './image-metadata';
 import { metadataPatterns, type MetadataPatterns } from './metadata-patterns';
 import { planOciLayout } from './oci-layout-plan';
-import { wantedPlatform, type WantedPlatform } from './platform-selection';
+import { wantedPlatform, type WantedPlatform } from '../platform-selection';
 import { resolveImage, type ResolvedImage } from './resolve-image';
 
 type Format = 'rootfs' | 'oci' | 'oci-layout';

@@ -2,7 +2,7 @@ import { NotFoundError, ResourceError } from '../../domain/errors';
 import { formatRepository, type RepositoryRef } from '../../domain/image-reference';
 import { parseManifest, type ImageConfig, type ImageIndex, type ImageManifest, type Manifest } from '../../domain/manifest';
 import type { ManifestContent, RegistryPort } from '../../ports/registry-port';
-import { formatPlatform, selectPlatform, type WantedPlatform } from './platform-selection';
+import { formatPlatform, selectPlatform, type WantedPlatform } from '../platform-selection';
 
 /** One platform image of a version, with its manifest bytes and (when asked for) its config. */
 export interface ResolvedImage {

@@ -4,7 +4,7 @@ import type { ImageInput } from '../../ports/image-input-port';
 import type { Logger } from '../../ports/logger';
 import type { RegistryPort } from '../../ports/registry-port';
 import { collectImageGraph } from './image-graph';
-import { mapLimit } from './map-limit';
+import { mapLimit } from '../concurrency';
 
 export interface PushImageOptions {
   /** Blob uploads in flight at once. */

@@ -6,6 +6,7 @@ import { registryClientModule } from '../../adapters/registry/registry-client-mo
 import { repositoryPlan } from '../../application/mirror-plan';
 import type { AwsConfig, BasicCredentialsConfig, Source } from '../../application/request-types';
 import { AuthPort } from '../../ports/auth-port';
+import { HostPlatform } from '../../ports/host-platform';
 import { Logger } from '../../ports/logger';
 import { secretsOf } from '../secrets';
 import { rejectUnsupportedFeatures } from './unsupported-features';
@@ -52,5 +53,13 @@ export function createBaseContainer(options: BaseContainerOptions): Container {
     pushScope: options.push,
   }));
   container.loadSync(registryClientModule);
+  container.bind<HostPlatform>(HostPlatform).toConstantValue(hostPlatform());
   return container;
+}
+
+/** Node's names for the running system, in the OCI vocabulary (what Go's GOOS/GOARCH give the Go resource). */
+const ARCHITECTURES: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+
+export function hostPlatform(): HostPlatform {
+  return { os: process.platform === 'win32' ? 'windows' : process.platform, architecture: ARCHITECTURES[process.arch] ?? process.arch };
 }

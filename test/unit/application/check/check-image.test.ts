@@ -20,7 +20,7 @@ function setup() {
   const mother = new ImageMother();
   const registry = new InMemoryRegistry(mother.store);
   const logger = new RecordingLogger();
-  const check = new CheckImage(registry, logger, { lookupConcurrency: 4 });
+  const check = new CheckImage(registry, logger, { lookupConcurrency: 4 }, { os: 'linux', architecture: 'amd64' });
   const run = (source: Partial<Source>, version?: CheckRequest['version']) =>
     check.run({ source: { repository: 'registry.test/team/app', ...source }, ...(version ? { version } : {}) });
   return { mother, registry, logger, run };
@@ -146,7 +146,7 @@ describe('check, semver mode lookups', () => {
         return inner.headManifest(r, ref);
       },
     });
-    const check = new CheckImage(slow, new RecordingLogger(), { lookupConcurrency: 6 });
+    const check = new CheckImage(slow, new RecordingLogger(), { lookupConcurrency: 6 }, { os: 'linux', architecture: 'amd64' });
     const versions = await check.run({ source: { repository: 'registry.test/team/app' } });
     expect(versions).toHaveLength(20);
     expect(peak).toBe(6);

@@ -1,6 +1,6 @@
-import type { Descriptor, ImageIndex } from '../../domain/manifest';
-import type { HostPlatform } from '../../ports/host-platform';
-import type { PlatformConfig } from '../request-types';
+import type { Descriptor, ImageIndex } from '../domain/manifest';
+import type { HostPlatform } from '../ports/host-platform';
+import type { PlatformConfig } from './request-types';
 
 export interface WantedPlatform {
   readonly os: string;
