@@ -2,74 +2,29 @@
 // realistic image (≈250 MB, ≈25k files, 5 layers, shared with out-bench) and a 1 GiB single-layer
 // image, both pushed to a real local docker-registry. Everything lives under /dev/shm.
 // Run alone with `node bench/in-bench.mjs [--runs N]`, or through bench/run.mjs (runInBench()).
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createGzip, gzipSync } from 'node:zlib';
+import {
+  BENCH_ROOT,
+  ROOT,
+  median,
+  runsArg,
+  secondsSince,
+  sha256,
+  startRegistry,
+  tarHeader,
+  tarPadding,
+  timed,
+  writeLayoutBlob,
+  writeLayoutImage,
+} from './support.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const WORK = existsSync('/dev/shm') ? '/dev/shm/registry-image-bench/in' : '/tmp/registry-image-bench/in';
+const WORK = join(BENCH_ROOT, 'in');
 const BIG_BYTES = 1024 ** 3;
-
-const sha256 = (b) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-function tarHeader(name, size, type = '0', linkname = '', mode = 0o644) {
-  const h = Buffer.alloc(512);
-  h.write(name, 0, 100);
-  h.write(`${mode.toString(8).padStart(7, '0')}\0`, 100);
-  h.write('0000000\0', 108);
-  h.write('0000000\0', 116);
-  h.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
-  h.write('00000000000\0', 136);
-  h.write('        ', 148);
-  h.write(type, 156);
-  h.write(linkname, 157, 100);
-  h.write('ustar\0', 257);
-  h.write('00', 263);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  return h;
-}
-
-function writeLayoutBlob(layout, bytes) {
-  const digest = sha256(bytes);
-  writeFileSync(join(layout, 'blobs/sha256', digest.slice(7)), bytes);
-  return digest;
-}
-
-function writeLayoutImage(layout, layers) {
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: 'amd64',
-      os: 'linux',
-      config: { Env: ['PATH=/usr/bin:/bin'], Cmd: ['/bin/sh'] },
-      rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
-    }),
-  );
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: writeLayoutBlob(layout, config), size: config.length },
-      layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: l.digest, size: l.size })),
-    }),
-  );
-  const manifestDigest = writeLayoutBlob(layout, manifest);
-  writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  writeFileSync(
-    join(layout, 'index.json'),
-    JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: manifestDigest, size: manifest.length }] }),
-  );
-}
 
 /**
  * The realistic image: 5 gzip layers of ≈50 MiB and 5000 files each (25k files, ≈250 MiB),
@@ -87,21 +42,27 @@ function ensureRealisticImage() {
   for (let l = 0; l < 5; l++) {
     const parts = [];
     const add = (name, content, type = '0', linkname = '', mode = 0o644) => {
-      parts.push(tarHeader(name, content.length, type, linkname, mode), content, Buffer.alloc((512 - (content.length % 512)) % 512));
+      parts.push(tarHeader(name, content.length, type, linkname, mode), content, tarPadding(content.length));
     };
     for (let d = 0; d < 50; d++) add(`usr/lib/pkg${l}/d${d}/`, Buffer.alloc(0), '5', '', 0o755);
     let files = 0;
     for (let i = 0; files < perLayer - 100; i++, files++) {
       // Zipf-like sizes: mostly small, a few large, averaging ≈10 KiB.
-      const size = Math.max(1, Math.floor((layerBytes / perLayer) * 0.25 * (1 / (0.02 + ((i * 7919) % 997) / 997)) ** 0.9 * 1.25));
+      const size = Math.max(
+        1,
+        Math.floor((layerBytes / perLayer) * 0.25 * (1 / (0.02 + ((i * 7919) % 997) / 997)) ** 0.9 * 1.25),
+      );
       const content =
         i % 2
           ? randomBytes(size)
-          : Buffer.from(`line ${l}.${i} lorem ipsum dolor sit amet, consectetur adipiscing\n`.repeat(Math.ceil(size / 60))).subarray(0, size);
+          : Buffer.from(
+              `line ${l}.${i} lorem ipsum dolor sit amet, consectetur adipiscing\n`.repeat(Math.ceil(size / 60)),
+            ).subarray(0, size);
       add(`usr/lib/pkg${l}/d${i % 50}/f${i}`, content, '0', '', i % 7 === 0 ? 0o755 : 0o644);
     }
     for (let k = 0; k < 50; k++, files++) add(`usr/lib/pkg${l}/d${k}/link${k}`, Buffer.alloc(0), '2', `f${k}`);
-    for (let k = 0; k < 40; k++, files++) add(`usr/lib/pkg${l}/d${k}/hard${k}`, Buffer.alloc(0), '1', `usr/lib/pkg${l}/d${k}/f${k}`);
+    for (let k = 0; k < 40; k++, files++)
+      add(`usr/lib/pkg${l}/d${k}/hard${k}`, Buffer.alloc(0), '1', `usr/lib/pkg${l}/d${k}/f${k}`);
     if (l > 0) for (let k = 0; k < 10; k++, files++) add(`usr/lib/pkg${l - 1}/d${k}/.wh.f${k + 50}`, Buffer.alloc(0));
     parts.push(Buffer.alloc(1024));
     const tar = Buffer.concat(parts);
@@ -145,7 +106,10 @@ async function ensureBigImage() {
     tarHash.update(b);
     if (!gzip.write(b)) await new Promise((r) => gzip.once('drain', r));
   };
-  const text = Buffer.from('the quick brown fox jumps over the lazy dog 0123456789\n'.repeat(10_000)).subarray(0, 512 * 1024);
+  const text = Buffer.from('the quick brown fox jumps over the lazy dog 0123456789\n'.repeat(10_000)).subarray(
+    0,
+    512 * 1024,
+  );
   const files = 8;
   const perFile = BIG_BYTES / files;
   for (let f = 0; f < files; f++) {
@@ -164,54 +128,6 @@ async function ensureBigImage() {
   return layout;
 }
 
-async function startRegistry() {
-  const dir = join(WORK, 'registry');
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const config = join(dir, 'config.yml');
-  writeFileSync(
-    config,
-    `version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: 127.0.0.1:0\n  secret: bench\n`,
-  );
-  const child = spawn('/usr/bin/docker-registry', ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const host = await new Promise((resolve, reject) => {
-    let log = '';
-    const onData = (b) => {
-      log += b.toString();
-      const m = /listening on (127\.0\.0\.1:\d+)/.exec(log);
-      if (m) resolve(m[1]);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`docker-registry exited (${code}): ${log.slice(-500)}`)));
-  });
-  return {
-    host,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-function timed(cmd, args, input) {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b) => (out += b));
-    child.stderr.on('data', (b) => (err += b));
-    child.stdin.end(input ?? '');
-    child.once('exit', (code) => {
-      const seconds = (performance.now() - started) / 1000;
-      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${err.slice(-800)}`));
-      else resolve({ seconds, out, err });
-    });
-  });
-}
-
 // Peak RSS of bin/in, reported by the process itself at exit (getrusage maxrss).
 const RSS_PRELOAD = join(WORK, 'report-rss.mjs');
 const inScript = process.env.IN_BENCH_SCRIPT ?? join(ROOT, 'bin/in');
@@ -219,7 +135,11 @@ const inScript = process.env.IN_BENCH_SCRIPT ?? join(ROOT, 'bin/in');
 async function ours(repository, digest, dest) {
   rmSync(dest, { recursive: true, force: true });
   mkdirSync(dest, { recursive: true });
-  const run = await timed(process.execPath, ['--import', RSS_PRELOAD, inScript, dest], JSON.stringify({ source: { repository }, version: { digest } }));
+  const run = await timed(
+    process.execPath,
+    ['--import', RSS_PRELOAD, inScript, dest],
+    JSON.stringify({ source: { repository }, version: { digest } }),
+  );
   const rssMiB = Number(readFileSync(join(dirname(dest), `rss-of-${dest.split('/').pop()}`), 'utf8')) / 1024;
   return { seconds: run.seconds, rssMiB };
 }
@@ -228,9 +148,15 @@ async function theirs(repository, digest, dest) {
   rmSync(dest, { recursive: true, force: true });
   mkdirSync(dest, { recursive: true });
   const started = performance.now();
-  await timed('/usr/bin/skopeo', ['copy', '--quiet', '--src-tls-verify=false', `docker://${repository}@${digest}`, `oci:${dest}/oci:latest`]);
+  await timed('/usr/bin/skopeo', [
+    'copy',
+    '--quiet',
+    '--src-tls-verify=false',
+    `docker://${repository}@${digest}`,
+    `oci:${dest}/oci:latest`,
+  ]);
   await timed('/usr/bin/umoci', ['raw', 'unpack', '--image', `${dest}/oci:latest`, `${dest}/rootfs`]);
-  return { seconds: (performance.now() - started) / 1000 };
+  return { seconds: secondsSince(started) };
 }
 
 async function pushLayout(layout, ref) {
@@ -240,7 +166,8 @@ async function pushLayout(layout, ref) {
 }
 
 export async function runInBench({ runs = 3, log = console.log } = {}) {
-  if (!process.env.IN_BENCH_SCRIPT && !existsSync(join(ROOT, 'dist/in.mjs'))) throw new Error('dist/in.mjs is missing: run `npm run build` first');
+  if (!process.env.IN_BENCH_SCRIPT && !existsSync(join(ROOT, 'dist/in.mjs')))
+    throw new Error('dist/in.mjs is missing: run `npm run build` first');
   mkdirSync(WORK, { recursive: true });
   writeFileSync(
     RSS_PRELOAD,
@@ -250,17 +177,26 @@ export async function runInBench({ runs = 3, log = console.log } = {}) {
   let started = performance.now();
   const layout = ensureRealisticImage();
   const bigLayout = await ensureBigImage();
-  log(`in-bench: images ready (${((performance.now() - started) / 1000).toFixed(1)} s)`);
-  const registry = await startRegistry();
+  log(`in-bench: images ready (${secondsSince(started).toFixed(1)} s)`);
+  const registry = await startRegistry(join(WORK, 'registry'));
   const results = {};
   try {
     started = performance.now();
     const images = {
-      tiny: { repository: `${registry.host}/bench/tiny`, digest: await pushLayout(ensureTinyImage(), `${registry.host}/bench/tiny:latest`) },
-      realistic: { repository: `${registry.host}/bench/realistic`, digest: await pushLayout(layout, `${registry.host}/bench/realistic:latest`) },
-      big1GiB: { repository: `${registry.host}/bench/big`, digest: await pushLayout(bigLayout, `${registry.host}/bench/big:latest`) },
+      tiny: {
+        repository: `${registry.host}/bench/tiny`,
+        digest: await pushLayout(ensureTinyImage(), `${registry.host}/bench/tiny:latest`),
+      },
+      realistic: {
+        repository: `${registry.host}/bench/realistic`,
+        digest: await pushLayout(layout, `${registry.host}/bench/realistic:latest`),
+      },
+      big1GiB: {
+        repository: `${registry.host}/bench/big`,
+        digest: await pushLayout(bigLayout, `${registry.host}/bench/big:latest`),
+      },
     };
-    log(`in-bench: pushed to ${registry.host} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    log(`in-bench: pushed to ${registry.host} (${secondsSince(started).toFixed(1)} s)`);
     for (const [name, { repository, digest }] of Object.entries(images)) {
       const t = { ours: [], theirs: [], rssMiB: [] };
       for (let i = 0; i < runs; i++) {
@@ -278,7 +214,12 @@ export async function runInBench({ runs = 3, log = console.log } = {}) {
         }
         if (i === 0) {
           // Same tree as umoci's: names, contents, symlink targets (modes and times are checked by the tests).
-          await timed('diff', ['-r', '--no-dereference', join(WORK, 'out-ours/rootfs'), join(WORK, 'out-theirs/rootfs')]);
+          await timed('diff', [
+            '-r',
+            '--no-dereference',
+            join(WORK, 'out-ours/rootfs'),
+            join(WORK, 'out-theirs/rootfs'),
+          ]);
           for (const who of ['ours', 'theirs']) rmSync(join(WORK, `out-${who}`), { recursive: true, force: true });
           log(`in-bench ${name}: bin/in rootfs identical to umoci's (diff -r)`);
         }
@@ -294,7 +235,9 @@ export async function runInBench({ runs = 3, log = console.log } = {}) {
       const f = (x) => x.toFixed(2);
       log(
         `in-bench ${name}: bin/in ${f(r.oursMedianS)} s, skopeo+umoci ${f(r.skopeoUmociMedianS)} s, ratio ${f(r.ratio)}x${name === 'realistic' ? ' (target <= 0.8x)' : ''}, bin/in peak RSS ${r.peakRssMiB.toFixed(0)} MiB` +
-          (results.tiny && name !== 'tiny' ? ` (+${(r.peakRssMiB - results.tiny.peakRssMiB).toFixed(0)} MiB over the tiny image)` : ''),
+          (results.tiny && name !== 'tiny'
+            ? ` (+${(r.peakRssMiB - results.tiny.peakRssMiB).toFixed(0)} MiB over the tiny image)`
+            : ''),
       );
     }
   } finally {
@@ -304,6 +247,5 @@ export async function runInBench({ runs = 3, log = console.log } = {}) {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const i = process.argv.indexOf('--runs');
-  await runInBench({ runs: i > 0 ? Number(process.argv[i + 1]) : 3 });
+  await runInBench({ runs: runsArg(process.argv) });
 }
