@@ -2,7 +2,11 @@
  * Map over items with at most `limit` calls in flight; results keep the input order. The first
  * failure rejects and stops handing out new items (calls already running finish quietly).
  */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   let failed = false;

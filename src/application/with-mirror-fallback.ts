@@ -16,10 +16,14 @@ export async function withMirrorFallback<T>(
     try {
       const result = await action(plan.mirror);
       if (result !== undefined) return result;
-      logger.warn(`mirror ${formatRepository(plan.mirror)} does not have it; falling back to ${formatRepository(plan.origin)}`);
+      logger.warn(
+        `mirror ${formatRepository(plan.mirror)} does not have it; falling back to ${formatRepository(plan.origin)}`,
+      );
     } catch (error) {
       const why = error instanceof ResourceError || error instanceof Error ? error.message : String(error);
-      logger.warn(`mirror ${formatRepository(plan.mirror)} failed (${why}); falling back to ${formatRepository(plan.origin)}`);
+      logger.warn(
+        `mirror ${formatRepository(plan.mirror)} failed (${why}); falling back to ${formatRepository(plan.origin)}`,
+      );
     }
   }
   return action(plan.origin);

@@ -35,12 +35,11 @@ export function parseRepository(input: string): RepositoryRef {
     registry = value.slice(0, slash);
     path = value.slice(slash + 1);
   }
-  if (!HOST.test(registry)) throw new InvalidRequestError(`source.repository "${input}": invalid registry host "${registry}"`);
+  if (!HOST.test(registry))
+    throw new InvalidRequestError(`source.repository "${input}": invalid registry host "${registry}"`);
   const lastComponent = path.slice(path.lastIndexOf('/') + 1);
   if (lastComponent.includes(':')) {
-    throw new InvalidRequestError(
-      `source.repository "${input}" must not contain a tag; use source.tag`,
-    );
+    throw new InvalidRequestError(`source.repository "${input}" must not contain a tag; use source.tag`);
   }
   for (const component of path.split('/')) {
     if (!PATH_COMPONENT.test(component)) {

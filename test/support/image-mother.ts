@@ -10,7 +10,14 @@ export class ImageMother {
   image(repo: RepositoryRef, tags: string[], seed: string, config: Record<string, unknown> = {}): string {
     const layer = Buffer.from(`layer ${seed}`);
     const layerDigest = this.store.putBlob(repo, layer);
-    const configBytes = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', ...config, rootfs: { type: 'layers', diff_ids: [layerDigest] } }));
+    const configBytes = Buffer.from(
+      JSON.stringify({
+        architecture: 'amd64',
+        os: 'linux',
+        ...config,
+        rootfs: { type: 'layers', diff_ids: [layerDigest] },
+      }),
+    );
     const configDigest = this.store.putBlob(repo, configBytes);
     const manifest = Buffer.from(
       JSON.stringify({

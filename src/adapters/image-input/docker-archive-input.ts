@@ -74,7 +74,10 @@ export class DockerArchiveInput implements ImageInput {
     try {
       entries = JSON.parse((await tree.read('manifest.json')).toString('utf8')) as SaveManifestEntry[];
     } catch (error) {
-      throw new ResourceError('FILESYSTEM', `${tree.path}: manifest.json is not valid JSON: ${(error as Error).message}`);
+      throw new ResourceError(
+        'FILESYSTEM',
+        `${tree.path}: manifest.json is not valid JSON: ${(error as Error).message}`,
+      );
     }
     if (!Array.isArray(entries) || entries.length !== 1) {
       throw new ResourceError(
@@ -91,7 +94,9 @@ export class DockerArchiveInput implements ImageInput {
     let spoolDir: string | undefined;
     const spool = async (): Promise<string> => (spoolDir ??= await mkdtemp(join(tmpdir(), 'out-layers-')));
     try {
-      const layers = await mapLimit(entry.Layers, COMPRESS_CONCURRENCY, (name, i) => describeLayer(tree, name, i, spool));
+      const layers = await mapLimit(entry.Layers, COMPRESS_CONCURRENCY, (name, i) =>
+        describeLayer(tree, name, i, spool),
+      );
       const blobs = new Map<string, BlobSource>([[configDigest, { kind: 'entry', name: entry.Config }]]);
       for (const layer of layers) blobs.set(layer.digest, layer.source);
       // Field order as go-containerregistry serialises it, so the same files give the Go resource's digest.
@@ -121,7 +126,9 @@ export class DockerArchiveInput implements ImageInput {
   openBlob(digest: string): Readable {
     const source = this.blobs.get(digest);
     if (!source) throw new ResourceError('FILESYSTEM', `${this.path} holds no blob ${digest}`);
-    return source.kind === 'entry' ? this.tree.open(source.name) : createReadStream(source.file, { highWaterMark: READ_CHUNK });
+    return source.kind === 'entry'
+      ? this.tree.open(source.name)
+      : createReadStream(source.file, { highWaterMark: READ_CHUNK });
   }
 
   async close(): Promise<void> {
@@ -136,9 +143,14 @@ async function describeLayer(
   spoolDir: () => Promise<string>,
 ): Promise<LayerBlob> {
   const size = await tree.size(name);
-  if (size === undefined) throw new ResourceError('FILESYSTEM', `${tree.path}: layer ${name} listed in manifest.json is missing`);
+  if (size === undefined)
+    throw new ResourceError('FILESYSTEM', `${tree.path}: layer ${name} listed in manifest.json is missing`);
   const magic = await tree.head(name, 4);
-  const compressed = startsWith(magic, GZIP) ? MediaType.DockerLayerGzip : startsWith(magic, ZSTD) ? MediaType.DockerLayerZstd : undefined;
+  const compressed = startsWith(magic, GZIP)
+    ? MediaType.DockerLayerGzip
+    : startsWith(magic, ZSTD)
+      ? MediaType.DockerLayerZstd
+      : undefined;
   if (compressed) {
     // A file stored under its digest (docker save 25+, buildkit) needs no hashing: the registry
     // verifies the bytes on upload, and an existing blob is by definition the right content.

@@ -23,7 +23,9 @@ export class FsImageInputs implements ImageInputPort {
     try {
       return await readFile(path, 'utf8');
     } catch (error) {
-      throw new ResourceError('FILESYSTEM', `failed to read file at "${path}": ${(error as Error).message}`, { cause: error });
+      throw new ResourceError('FILESYSTEM', `failed to read file at "${path}": ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 

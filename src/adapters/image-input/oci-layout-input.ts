@@ -37,7 +37,12 @@ export class OciLayoutInput implements ImageInput {
     const entry = entries[0] as Descriptor;
     const bytes = await readManifest(tree, entry.digest);
     if (!bytes) throw new ResourceError('FILESYSTEM', `OCI layout ${tree.path}: manifest ${entry.digest} is missing`);
-    return new OciLayoutInput(kind, tree.path, { digest: entry.digest, mediaType: entry.mediaType || manifestMediaType(bytes), bytes }, tree);
+    return new OciLayoutInput(
+      kind,
+      tree.path,
+      { digest: entry.digest, mediaType: entry.mediaType || manifestMediaType(bytes), bytes },
+      tree,
+    );
   }
 
   manifest(digest: string): Promise<Buffer | undefined> {

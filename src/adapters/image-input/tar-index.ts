@@ -86,7 +86,10 @@ export async function indexTar(path: string): Promise<Map<string, TarEntryLocati
       const header = await readAt(file, position, BLOCK);
       if (header.length < BLOCK || isZeroBlock(header)) break;
       if (!checksumOk(header)) {
-        throw new ResourceError('FILESYSTEM', `${path} is not a valid tar file (bad header checksum at byte ${position})`);
+        throw new ResourceError(
+          'FILESYSTEM',
+          `${path} is not a valid tar file (bad header checksum at byte ${position})`,
+        );
       }
       const type = String.fromCharCode(header[156] ?? 0);
       const size = pax.size !== undefined ? Number(pax.size) : readNumber(header, 124, 12);
@@ -100,7 +103,8 @@ export async function indexTar(path: string): Promise<Map<string, TarEntryLocati
       }
       if (type === 'g' || type === 'K') continue;
       const prefix = readString(header, 345, 155);
-      const rawName = pax.path ?? longName ?? (prefix ? `${prefix}/${readString(header, 0, 100)}` : readString(header, 0, 100));
+      const rawName =
+        pax.path ?? longName ?? (prefix ? `${prefix}/${readString(header, 0, 100)}` : readString(header, 0, 100));
       const linkName = pax.linkpath ?? readString(header, 157, 100);
       longName = undefined;
       pax = {};

@@ -4,7 +4,14 @@ import { Parser, type ReadEntry } from 'tar';
 import { ResourceError, UnsafeContentError } from '../../domain/errors';
 import type { Logger } from '../../ports/logger';
 import { LayerApplier } from './layer-applier';
-import { compressionOf, decompressorFor, ExpansionLimit, expansionLimit, peek, type LayerCompression } from './layer-decompression';
+import {
+  compressionOf,
+  decompressorFor,
+  ExpansionLimit,
+  expansionLimit,
+  peek,
+  type LayerCompression,
+} from './layer-decompression';
 import type { RootfsPaths } from './rootfs-paths';
 
 export interface ExtractLayerOptions {

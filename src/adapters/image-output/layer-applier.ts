@@ -275,7 +275,9 @@ export class LayerApplier {
     const targetBase = targetParts[targetParts.length - 1];
     const targetDir = targetBase === undefined ? undefined : this.paths.parentOf(targetParts, false);
     if (targetBase === undefined || targetDir === undefined) {
-      throw new UnsafeContentError(`${this.what}: hardlink "${entry.path}" points at "${linkpath}", which does not exist`);
+      throw new UnsafeContentError(
+        `${this.what}: hardlink "${entry.path}" points at "${linkpath}", which does not exist`,
+      );
     }
     const target = `${targetDir}/${targetBase}`;
     this.logger.debug(`${this.what}: hardlink ${entry.path} -> ${linkpath}`);
@@ -284,7 +286,9 @@ export class LayerApplier {
       linkSync(target, path);
     } catch (error) {
       if (errno(error) === 'ENOENT') {
-        throw new UnsafeContentError(`${this.what}: hardlink "${entry.path}" points at "${linkpath}", which does not exist`);
+        throw new UnsafeContentError(
+          `${this.what}: hardlink "${entry.path}" points at "${linkpath}", which does not exist`,
+        );
       }
       if (errno(error) !== 'EEXIST') throw error;
       this.removeAny(path);

@@ -60,7 +60,9 @@ export class RootfsPaths {
       if (part === '' || part === '.') continue;
       if (part === '..') {
         if (resolved.length === 0) {
-          throw new UnsafeContentError(`${this.what}: entry "${name}" resolves through a symlink to outside the rootfs`);
+          throw new UnsafeContentError(
+            `${this.what}: entry "${name}" resolves through a symlink to outside the rootfs`,
+          );
         }
         resolved.pop();
         continue;
@@ -86,7 +88,9 @@ export class RootfsPaths {
         if (target.startsWith('/')) resolved.length = 0;
         queue.unshift(...target.split('/'));
       } else {
-        throw new UnsafeContentError(`${this.what}: entry "${name}": "${[...resolved, part].join('/')}" is not a directory`);
+        throw new UnsafeContentError(
+          `${this.what}: entry "${name}": "${[...resolved, part].join('/')}" is not a directory`,
+        );
       }
     }
     return resolved.length === 0 ? this.root : `${this.root}/${resolved.join('/')}`;

@@ -21,7 +21,12 @@ export function shortDigest(digest: string): string {
 }
 
 /** Downloads layers concurrently and applies them in order, each streamed straight into the rootfs. */
-export async function unpackRootfs(rootfs: string, spoolDir: string, image: ImageToWrite, options: UnpackOptions): Promise<void> {
+export async function unpackRootfs(
+  rootfs: string,
+  spoolDir: string,
+  image: ImageToWrite,
+  options: UnpackOptions,
+): Promise<void> {
   mkdirSync(rootfs, { recursive: true, mode: 0o755 });
   const root = realpathSync(rootfs);
   const layers = image.layers;

@@ -2,13 +2,7 @@ import { Readable } from 'node:stream';
 import { injectable } from 'inversify';
 import { DigestMismatchError, NotFoundError } from '../../domain/errors';
 import { formatRepository, type RepositoryRef } from '../../domain/image-reference';
-import type {
-  BlobRef,
-  ManifestContent,
-  ManifestHead,
-  PushBlobOptions,
-  RegistryPort,
-} from '../../ports/registry-port';
+import type { BlobRef, ManifestContent, ManifestHead, PushBlobOptions, RegistryPort } from '../../ports/registry-port';
 import { InMemoryRegistryStore, sha256Digest } from './in-memory-registry-store';
 
 /** Every call the fake received, for tests that assert on traffic (e.g. "no blob re-uploaded"). */
@@ -70,7 +64,10 @@ export class InMemoryRegistry implements RegistryPort {
 
   async pushBlob(repo: RepositoryRef, blob: BlobRef, options: PushBlobOptions): Promise<void> {
     if (this.store.hasBlob(repo, blob.digest)) return;
-    if (options.mountFrom && this.store.mountBlob(repo, blob.digest, { registry: repo.registry, path: options.mountFrom })) {
+    if (
+      options.mountFrom &&
+      this.store.mountBlob(repo, blob.digest, { registry: repo.registry, path: options.mountFrom })
+    ) {
       this.record('pushBlob', repo, `mount:${blob.digest}`);
       return;
     }
@@ -79,7 +76,8 @@ export class InMemoryRegistry implements RegistryPort {
     for await (const chunk of options.open()) chunks.push(Buffer.from(chunk as Uint8Array));
     const bytes = Buffer.concat(chunks);
     const actual = sha256Digest(bytes);
-    if (actual !== blob.digest) throw new DigestMismatchError(blob.digest, actual, `upload to ${formatRepository(repo)}`);
+    if (actual !== blob.digest)
+      throw new DigestMismatchError(blob.digest, actual, `upload to ${formatRepository(repo)}`);
     this.store.putBlob(repo, bytes);
   }
 

@@ -50,7 +50,9 @@ export class BearerTokenSource {
   ) {}
 
   async token(request: TokenRequest, fresh: boolean): Promise<string> {
-    const key = [request.endpoint.registry, request.realm, request.service ?? '', ...[...request.scopes].sort()].join('\n');
+    const key = [request.endpoint.registry, request.realm, request.service ?? '', ...[...request.scopes].sort()].join(
+      '\n',
+    );
     const cached = this.cache.get(key);
     if (cached && !fresh) {
       try {
@@ -96,7 +98,9 @@ export class BearerTokenSource {
         if (failure.kind === 'reset' || failure.kind === 'timeout') throw new TransientFailure(failure.message, final);
         throw final;
       }
-      this.logger.debug(`GET ${realm.origin}${realm.pathname} (token, scopes ${request.scopes.join(' ')}) -> ${response.status}`);
+      this.logger.debug(
+        `GET ${realm.origin}${realm.pathname} (token, scopes ${request.scopes.join(' ')}) -> ${response.status}`,
+      );
       if (response.status !== 200) {
         const detail = describeErrorBody(await readErrorBody(response));
         const suffix = detail ? `: ${detail}` : '';
@@ -108,12 +112,19 @@ export class BearerTokenSource {
         }
         const final = new ResourceError('REGISTRY', `${what} failed: HTTP ${response.status}${suffix}`);
         if (isRetryableStatus(response.status)) {
-          throw new TransientFailure(`HTTP ${response.status}`, final, parseRetryAfter(response.headers['retry-after'], this.now()));
+          throw new TransientFailure(
+            `HTTP ${response.status}`,
+            final,
+            parseRetryAfter(response.headers['retry-after'], this.now()),
+          );
         }
         throw final;
       }
       const body = await readBody(response, 1024 * 1024).catch((error: unknown) => {
-        throw new TransientFailure('token response cut short', new ResourceError('NETWORK', `${what} failed: ${String(error)}`));
+        throw new TransientFailure(
+          'token response cut short',
+          new ResourceError('NETWORK', `${what} failed: ${String(error)}`),
+        );
       });
       return parseTokenResponse(body, what, this.now());
     });
@@ -126,7 +137,10 @@ function parseRealm(request: TokenRequest): URL {
     if (realm.protocol !== 'https:' && realm.protocol !== 'http:') throw new Error('not an HTTP URL');
     return realm;
   } catch {
-    throw new ResourceError('REGISTRY', `registry ${request.endpoint.registry} sent an unusable token realm "${request.realm}"`);
+    throw new ResourceError(
+      'REGISTRY',
+      `registry ${request.endpoint.registry} sent an unusable token realm "${request.realm}"`,
+    );
   }
 }
 

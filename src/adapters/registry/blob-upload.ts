@@ -53,7 +53,12 @@ export class BlobUploader {
   }
 
   /** Open an upload session (or finish at once by mounting); returns the session URL. */
-  private async start(repo: RepositoryRef, blob: BlobRef, what: string, mountFrom: string | undefined): Promise<URL | 'mounted'> {
+  private async start(
+    repo: RepositoryRef,
+    blob: BlobRef,
+    what: string,
+    mountFrom: string | undefined,
+  ): Promise<URL | 'mounted'> {
     const mount = mountFrom !== undefined && mountFrom !== repo.path;
     const query = mount ? `?${new URLSearchParams({ mount: blob.digest, from: mountFrom }).toString()}` : '';
     const call: RegistryCall = {
@@ -110,7 +115,7 @@ export class BlobUploader {
       location = await this.patch(repo, what, location, content, {});
     } else {
       const chunks = new ChunkReader(content);
-      for (let offset = 0; offset < blob.size; ) {
+      for (let offset = 0; offset < blob.size;) {
         const length = Math.min(this.settings.uploadChunkBytes, blob.size - offset);
         location = await this.patch(repo, what, location, chunks.take(length), {
           'Content-Length': String(length),
@@ -126,7 +131,13 @@ export class BlobUploader {
     await this.commit(call, blob, hasher);
   }
 
-  private async patch(repo: RepositoryRef, what: string, location: URL, body: Readable, headers: Record<string, string>): Promise<URL> {
+  private async patch(
+    repo: RepositoryRef,
+    what: string,
+    location: URL,
+    body: Readable,
+    headers: Record<string, string>,
+  ): Promise<URL> {
     const call: RegistryCall = {
       repo,
       what,
@@ -164,7 +175,8 @@ export class BlobUploader {
 /** Upload session URLs may be relative (distribution) or absolute (other hosts, presigned). */
 function uploadLocation(response: HttpResponse, what: string): URL {
   const location = response.headers.location;
-  if (!location) throw new ResourceError('REGISTRY', `${what} failed: HTTP ${response.status} without a Location header`);
+  if (!location)
+    throw new ResourceError('REGISTRY', `${what} failed: HTTP ${response.status} without a Location header`);
   return new URL(location, response.url);
 }
 
@@ -196,7 +208,10 @@ class HashingCounter extends Transform {
   }
 
   tooLong(): ResourceError {
-    this.problem ??= new ResourceError('FILESYSTEM', `${this.what}: content is longer than the declared ${this.blob.size} bytes`);
+    this.problem ??= new ResourceError(
+      'FILESYSTEM',
+      `${this.what}: content is longer than the declared ${this.blob.size} bytes`,
+    );
     return this.problem;
   }
 
@@ -213,7 +228,10 @@ class HashingCounter extends Transform {
   override _flush(callback: TransformCallback): void {
     this.digest = `${digestAlgorithm(this.blob.digest)}:${this.hash.digest('hex')}`;
     if (this.blob.size >= 0 && this.bytes < this.blob.size) {
-      this.problem = new ResourceError('FILESYSTEM', `${this.what}: content ended after ${this.bytes} of the declared ${this.blob.size} bytes`);
+      this.problem = new ResourceError(
+        'FILESYSTEM',
+        `${this.what}: content ended after ${this.bytes} of the declared ${this.blob.size} bytes`,
+      );
       callback(this.problem);
       return;
     }

@@ -78,7 +78,10 @@ export class HttpTransport {
     const release = await this.slots.acquire();
     try {
       const headers: Record<string, string> = { 'User-Agent': this.options.userAgent, ...request.headers };
-      if (request.body === undefined && (request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH')) {
+      if (
+        request.body === undefined &&
+        (request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH')
+      ) {
         headers['Content-Length'] ??= '0';
       }
       const response = await this.client.request<IncomingMessage>({

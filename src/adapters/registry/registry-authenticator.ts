@@ -32,13 +32,20 @@ export class RegistryAuthenticator {
   }
 
   /** `undefined` means "send nothing" (anonymous, or the registry did not challenge us). */
-  async authorization(endpoint: RegistryEndpoint, repository: string, scopes: readonly string[], fresh = false): Promise<string | undefined> {
+  async authorization(
+    endpoint: RegistryEndpoint,
+    repository: string,
+    scopes: readonly string[],
+    fresh = false,
+  ): Promise<string | undefined> {
     const challenge = preferredChallenge(endpoint.challenges);
     const credentials = await this.credentials(endpoint.registry);
     if (!challenge) return undefined;
     if (credentials?.kind === 'bearer') return `Bearer ${credentials.token}`;
     if (challenge.scheme === 'basic') {
-      return credentials ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` : undefined;
+      return credentials
+        ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`
+        : undefined;
     }
     const realm = challenge.params.realm;
     if (!realm) return undefined;
@@ -64,12 +71,14 @@ export class RegistryAuthenticator {
     const challenges = parseWwwAuthenticate(wwwAuthenticate);
     if (challenges.length > 0) endpoint.challenges = challenges;
     const challenge = preferredChallenge(endpoint.challenges);
-    const asked = challenge?.scheme === 'bearer' ? (challenge.params.scope ?? '').split(' ').filter((s) => s !== '') : [];
+    const asked =
+      challenge?.scheme === 'bearer' ? (challenge.params.scope ?? '').split(' ').filter((s) => s !== '') : [];
     const merged = [...new Set([...scopes, ...asked])];
     const next = await this.authorization(endpoint, repository, merged, true);
     if (next === undefined) return undefined;
     // Only a freshly fetched token is worth a second try; the same static credentials would fail the same way.
-    const fetchedToken = challenge?.scheme === 'bearer' && (await this.credentials(endpoint.registry))?.kind !== 'bearer';
+    const fetchedToken =
+      challenge?.scheme === 'bearer' && (await this.credentials(endpoint.registry))?.kind !== 'bearer';
     if (next === previous && !fetchedToken) return undefined;
     return next;
   }

@@ -49,7 +49,10 @@ export class DistributionRegistry implements RegistryPort {
     });
     const retry = new RetryPolicy(this.settings.retry, logger);
     const endpoints = new RegistryEndpoints(this.transport, retry, logger, this.settings.insecureRegistries);
-    const authenticator = new RegistryAuthenticator(this.settings.auth, new BearerTokenSource(this.transport, retry, logger));
+    const authenticator = new RegistryAuthenticator(
+      this.settings.auth,
+      new BearerTokenSource(this.transport, retry, logger),
+    );
     this.http = new RegistryHttp(this.transport, endpoints, authenticator, retry, logger, this.settings.pushScope);
     this.uploader = new BlobUploader(this.http, logger, this.settings);
   }
@@ -124,7 +127,8 @@ export class DistributionRegistry implements RegistryPort {
     const algorithm = expected && isDigest(expected) ? digestAlgorithm(expected) : 'sha256';
     const digest = `${algorithm}:${createHash(algorithm).update(body).digest('hex')}`;
     // A tag's header digest is checked too: a proxy or registry serving other bytes than it names is an error.
-    if (expected && isDigest(expected) && expected !== digest) throw new DigestMismatchError(expected, digest, call.what);
+    if (expected && isDigest(expected) && expected !== digest)
+      throw new DigestMismatchError(expected, digest, call.what);
     let mediaType = manifestType(response.headers['content-type']);
     if (!mediaType) {
       try {
@@ -150,7 +154,10 @@ export class DistributionRegistry implements RegistryPort {
 
   async getBlobBytes(repo: RepositoryRef, blob: BlobRef): Promise<Buffer> {
     if (blob.size > BLOB_BYTES_LIMIT) {
-      throw new ResourceError('REGISTRY', `blob ${blob.digest} of ${formatRepository(repo)} is ${blob.size} bytes, too big to read whole`);
+      throw new ResourceError(
+        'REGISTRY',
+        `blob ${blob.digest} of ${formatRepository(repo)} is ${blob.size} bytes, too big to read whole`,
+      );
     }
     const stream = await this.getBlob(repo, blob);
     const chunks: Buffer[] = [];
@@ -159,7 +166,10 @@ export class DistributionRegistry implements RegistryPort {
       total += (chunk as Buffer).length;
       if (total > BLOB_BYTES_LIMIT) {
         stream.destroy();
-        throw new ResourceError('REGISTRY', `blob ${blob.digest} of ${formatRepository(repo)} exceeds ${BLOB_BYTES_LIMIT} bytes`);
+        throw new ResourceError(
+          'REGISTRY',
+          `blob ${blob.digest} of ${formatRepository(repo)} exceeds ${BLOB_BYTES_LIMIT} bytes`,
+        );
       }
       chunks.push(chunk as Buffer);
     }
@@ -205,7 +215,8 @@ export class DistributionRegistry implements RegistryPort {
       push: true,
     };
     const response = await this.http.call(call);
-    if (response.status !== 201 && response.status !== 200 && response.status !== 202) throw await this.http.unexpected(call, response);
+    if (response.status !== 201 && response.status !== 200 && response.status !== 202)
+      throw await this.http.unexpected(call, response);
     discard(response);
     const reported = response.headers['docker-content-digest'];
     if (reported && isDigest(reported)) return reported;
@@ -235,7 +246,11 @@ export class DistributionRegistry implements RegistryPort {
   }
 
   /** GET with retries that also covers a body cut short (the whole exchange is repeated). */
-  private async fetchBuffered(call: RegistryCall, limit: number, statuses: readonly number[]): Promise<{ response: HttpResponse; body: Buffer }> {
+  private async fetchBuffered(
+    call: RegistryCall,
+    limit: number,
+    statuses: readonly number[],
+  ): Promise<{ response: HttpResponse; body: Buffer }> {
     return this.http.retry.run(call.what, async () => {
       const response = await this.http.attempt(call);
       if (!statuses.includes(response.status)) {
@@ -250,7 +265,8 @@ export class DistributionRegistry implements RegistryPort {
       } catch (error) {
         const failure = classifyTransportError(error);
         const final = new ResourceError('NETWORK', `${call.what} failed: ${failure.message}`, { cause: failure });
-        if (failure.kind === 'reset' || failure.kind === 'timeout') throw new TransientFailure(`body cut short: ${failure.message}`, final);
+        if (failure.kind === 'reset' || failure.kind === 'timeout')
+          throw new TransientFailure(`body cut short: ${failure.message}`, final);
         throw new ResourceError('REGISTRY', `${call.what} failed: ${failure.message}`, { cause: failure });
       }
     });

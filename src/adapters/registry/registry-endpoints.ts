@@ -57,23 +57,30 @@ export class RegistryEndpoints {
     const mayUseHttp = insecure || isLoopbackRegistry(registry);
     const https = new URL(`https://${host}`);
     if (!mayUseHttp) {
-      const challenges = await this.retry.run(`connecting to ${registry}`, () => this.pingOnce(registry, https, insecure));
+      const challenges = await this.retry.run(`connecting to ${registry}`, () =>
+        this.pingOnce(registry, https, insecure),
+      );
       return { registry, base: https, insecure, challenges };
     }
     const probe = await this.probeHttps(registry, https, insecure);
     if (probe.speaksTls) {
       const challenges =
-        probe.challenges ?? (await this.retry.run(`connecting to ${registry}`, () => this.pingOnce(registry, https, insecure)));
+        probe.challenges ??
+        (await this.retry.run(`connecting to ${registry}`, () => this.pingOnce(registry, https, insecure)));
       return { registry, base: https, insecure, challenges };
     }
     const http = new URL(`http://${host}`);
     this.logger.debug(`${registry}: HTTPS failed (${probe.failure.message}); trying plain HTTP`);
     try {
-      const challenges = await this.retry.run(`connecting to ${registry}`, () => this.pingOnce(registry, http, insecure));
+      const challenges = await this.retry.run(`connecting to ${registry}`, () =>
+        this.pingOnce(registry, http, insecure),
+      );
       return { registry, base: http, insecure, challenges };
     } catch (error) {
       if (error instanceof ResourceError && error.code === 'NETWORK') {
-        throw new ResourceError('NETWORK', `${error.message} (HTTPS failed too: ${probe.failure.message})`, { cause: error });
+        throw new ResourceError('NETWORK', `${error.message} (HTTPS failed too: ${probe.failure.message})`, {
+          cause: error,
+        });
       }
       throw error;
     }
@@ -92,8 +99,14 @@ export class RegistryEndpoints {
     try {
       return { speaksTls: true, challenges: await this.pingOnce(registry, https, insecure) };
     } catch (error) {
-      if (error instanceof TransientFailure && !(error.final.cause instanceof TransportError)) return { speaksTls: true };
-      const cause = error instanceof TransientFailure ? error.final.cause : error instanceof ResourceError ? error.cause : undefined;
+      if (error instanceof TransientFailure && !(error.final.cause instanceof TransportError))
+        return { speaksTls: true };
+      const cause =
+        error instanceof TransientFailure
+          ? error.final.cause
+          : error instanceof ResourceError
+            ? error.cause
+            : undefined;
       if (!(cause instanceof TransportError) || cause.kind === 'tls-certificate') throw error;
       return { speaksTls: false, failure: cause };
     }
@@ -111,11 +124,21 @@ export class RegistryEndpoints {
     discard(response);
     this.logger.debug(`GET ${url.toString()} -> ${response.status}`);
     if (isRetryableStatus(response.status)) {
-      const final = new ResourceError('REGISTRY', `registry ${registry} answered HTTP ${response.status} at ${url.toString()}`);
-      throw new TransientFailure(`HTTP ${response.status}`, final, parseRetryAfter(response.headers['retry-after'], Date.now()));
+      const final = new ResourceError(
+        'REGISTRY',
+        `registry ${registry} answered HTTP ${response.status} at ${url.toString()}`,
+      );
+      throw new TransientFailure(
+        `HTTP ${response.status}`,
+        final,
+        parseRetryAfter(response.headers['retry-after'], Date.now()),
+      );
     }
     if (response.status === 400 && base.protocol === 'http:') {
-      throw new ResourceError('NETWORK', `registry ${registry} rejected plain HTTP (HTTP 400); it probably serves HTTPS only`);
+      throw new ResourceError(
+        'NETWORK',
+        `registry ${registry} rejected plain HTTP (HTTP 400); it probably serves HTTPS only`,
+      );
     }
     return response.status === 401 ? parseWwwAuthenticate(response.headers['www-authenticate']) : [];
   }
@@ -137,8 +160,16 @@ export function pingTransportFailure(registry: string, base: URL, failure: Trans
       { cause: failure },
     );
   }
-  const final = new ResourceError('NETWORK', `cannot reach registry ${registry} at ${base.origin}: ${failure.message}`, { cause: failure });
-  if (failure.kind === 'reset' || failure.kind === 'timeout' || (failure.kind === 'dns' && failure.code === 'EAI_AGAIN')) {
+  const final = new ResourceError(
+    'NETWORK',
+    `cannot reach registry ${registry} at ${base.origin}: ${failure.message}`,
+    { cause: failure },
+  );
+  if (
+    failure.kind === 'reset' ||
+    failure.kind === 'timeout' ||
+    (failure.kind === 'dns' && failure.code === 'EAI_AGAIN')
+  ) {
     return new TransientFailure(failure.message, final);
   }
   return final;

@@ -50,7 +50,8 @@ export class RegistryHttp {
 
   async attempt(call: RegistryCall): Promise<HttpResponse> {
     const endpoint = await this.endpoints.resolve(call.repo.registry);
-    const url = typeof call.target === 'string' ? new URL(`/v2/${call.repo.path}/${call.target}`, endpoint.base) : call.target;
+    const url =
+      typeof call.target === 'string' ? new URL(`/v2/${call.repo.path}/${call.target}`, endpoint.base) : call.target;
     const repository = formatRepository(call.repo);
     const scopes = [repositoryScope(call.repo.path, call.push === true || this.pushScope), ...(call.extraScopes ?? [])];
     const authorization = await this.authenticator.authorization(endpoint, repository, scopes);
@@ -59,7 +60,13 @@ export class RegistryHttp {
     if (response.status === 401) {
       const wwwAuthenticate = response.headers['www-authenticate'];
       const firstDetail = describeErrorBody(await readErrorBody(response));
-      const next = await this.authenticator.afterUnauthorized(endpoint, repository, scopes, wwwAuthenticate, authorization);
+      const next = await this.authenticator.afterUnauthorized(
+        endpoint,
+        repository,
+        scopes,
+        wwwAuthenticate,
+        authorization,
+      );
       if (next === undefined) throw await this.authFailure(call, 401, firstDetail);
       if (call.body !== undefined && !Buffer.isBuffer(call.body)) {
         // A consumed stream cannot be resent; the caller's retry unit reopens it with the fresh token.
@@ -80,7 +87,12 @@ export class RegistryHttp {
     return response;
   }
 
-  private async send(endpoint: RegistryEndpoint, call: RegistryCall, url: URL, authorization: string | undefined): Promise<HttpResponse> {
+  private async send(
+    endpoint: RegistryEndpoint,
+    call: RegistryCall,
+    url: URL,
+    authorization: string | undefined,
+  ): Promise<HttpResponse> {
     const headers: Record<string, string> = { ...call.headers };
     const sameOrigin = url.origin === endpoint.base.origin;
     if (authorization !== undefined && sameOrigin) headers.Authorization = authorization;
@@ -106,28 +118,52 @@ export class RegistryHttp {
     }
     const final = new ResourceError('NETWORK', `${call.what} failed: ${failure.message}`, { cause: failure });
     // The registry answered its ping, so even a refused connection is a blip (restart, load balancer).
-    if (failure.kind === 'reset' || failure.kind === 'timeout' || failure.kind === 'refused' || failure.kind === 'tls-handshake') {
+    if (
+      failure.kind === 'reset' ||
+      failure.kind === 'timeout' ||
+      failure.kind === 'refused' ||
+      failure.kind === 'tls-handshake'
+    ) {
       return new TransientFailure(failure.message, final);
     }
     return final;
   }
 
-  private async followRedirects(endpoint: RegistryEndpoint, call: RegistryCall, first: HttpResponse): Promise<HttpResponse> {
+  private async followRedirects(
+    endpoint: RegistryEndpoint,
+    call: RegistryCall,
+    first: HttpResponse,
+  ): Promise<HttpResponse> {
     let response = first;
     for (let hops = 0; REDIRECTS.has(response.status); hops++) {
       const location = response.headers.location;
       discard(response);
-      if (!location) throw new ResourceError('REGISTRY', `${call.what} failed: HTTP ${response.status} without a Location header`);
-      if (hops >= MAX_REDIRECTS) throw new ResourceError('REGISTRY', `${call.what} failed: more than ${MAX_REDIRECTS} redirects`);
+      if (!location)
+        throw new ResourceError('REGISTRY', `${call.what} failed: HTTP ${response.status} without a Location header`);
+      if (hops >= MAX_REDIRECTS)
+        throw new ResourceError('REGISTRY', `${call.what} failed: more than ${MAX_REDIRECTS} redirects`);
       const target = new URL(location, response.url);
       if (target.protocol !== 'https:' && target.protocol !== 'http:') {
-        throw new ResourceError('REGISTRY', `${call.what} failed: redirect to unsupported URL scheme ${target.protocol}`);
+        throw new ResourceError(
+          'REGISTRY',
+          `${call.what} failed: redirect to unsupported URL scheme ${target.protocol}`,
+        );
       }
       const sameOrigin = target.origin === endpoint.base.origin;
       // Object stores reject (or log) foreign Authorization headers; signed URLs carry their own.
       const authorization = sameOrigin ? await this.reauthorize(endpoint, call) : undefined;
-      response = await this.send(endpoint, { ...call, method: call.method === 'HEAD' ? 'HEAD' : 'GET' }, target, authorization);
-      if (!sameOrigin && !REDIRECTS.has(response.status) && response.status >= 400 && !isRetryableStatus(response.status)) {
+      response = await this.send(
+        endpoint,
+        { ...call, method: call.method === 'HEAD' ? 'HEAD' : 'GET' },
+        target,
+        authorization,
+      );
+      if (
+        !sameOrigin &&
+        !REDIRECTS.has(response.status) &&
+        response.status >= 400 &&
+        !isRetryableStatus(response.status)
+      ) {
         const detail = describeErrorBody(await readErrorBody(response));
         throw new ResourceError(
           response.status === 404 ? 'NOT_FOUND' : 'REGISTRY',

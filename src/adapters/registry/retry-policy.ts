@@ -84,9 +84,14 @@ export class RetryPolicy {
         const delay = error.retryAfterMs ?? backoffDelay(n, this.settings, this.clock.random);
         const elapsed = this.clock.now() - started;
         if (elapsed + delay > this.settings.totalMs) {
-          throw giveUp(error, `after ${n} attempts; retrying in ${seconds(delay)} would exceed the ${seconds(this.settings.totalMs)} retry budget`);
+          throw giveUp(
+            error,
+            `after ${n} attempts; retrying in ${seconds(delay)} would exceed the ${seconds(this.settings.totalMs)} retry budget`,
+          );
         }
-        this.logger.warn(`${what}: ${error.reason}; retrying in ${seconds(delay)} (attempt ${n + 1}/${this.settings.attempts})`);
+        this.logger.warn(
+          `${what}: ${error.reason}; retrying in ${seconds(delay)} (attempt ${n + 1}/${this.settings.attempts})`,
+        );
         await this.clock.sleep(delay);
       }
     }

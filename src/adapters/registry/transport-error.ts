@@ -62,12 +62,15 @@ export function classifyTransportError(error: unknown): TransportError {
   let kind: TransportErrorKind = 'other';
   if (codes.some((c) => CERTIFICATE_CODES.has(c) || c.startsWith('CERT_'))) kind = 'tls-certificate';
   else if (has('ECONNREFUSED')) kind = 'refused';
-  else if (has('ECONNRESET') || has('EPIPE') || has('ERR_STREAM_PREMATURE_CLOSE') || has('UND_ERR_SOCKET')) kind = 'reset';
+  else if (has('ECONNRESET') || has('EPIPE') || has('ERR_STREAM_PREMATURE_CLOSE') || has('UND_ERR_SOCKET'))
+    kind = 'reset';
   else if (has('ETIMEDOUT') || has('ECONNABORTED') || has('ERR_TIMEOUT')) kind = 'timeout';
   else if (has('ENOTFOUND') || has('EAI_AGAIN')) kind = 'dns';
   else if (has('EPROTO') || codes.some((c) => c.startsWith('ERR_SSL_'))) kind = 'tls-handshake';
   else if (/socket hang up|aborted|premature close/i.test(text)) kind = 'reset';
   else if (/timeout/i.test(text)) kind = 'timeout';
   else if (/\b(ssl|tls)\b/i.test(text)) kind = 'tls-handshake';
-  return new TransportError(kind, code, code && !reason.includes(code) ? `${reason} (${code})` : reason, { cause: error });
+  return new TransportError(kind, code, code && !reason.includes(code) ? `${reason} (${code})` : reason, {
+    cause: error,
+  });
 }

@@ -68,7 +68,13 @@ export class VerifyingBlobStream extends Readable {
     this.source = body;
     this.skip = this.offset - part.start;
     if (this.skip < 0) {
-      this.fail(body, new ResourceError('REGISTRY', `${this.options.what}: resumed body starts at byte ${part.start}, after ${this.offset}`));
+      this.fail(
+        body,
+        new ResourceError(
+          'REGISTRY',
+          `${this.options.what}: resumed body starts at byte ${part.start}, after ${this.offset}`,
+        ),
+      );
       return;
     }
     let settled = false;
@@ -86,7 +92,10 @@ export class VerifyingBlobStream extends Readable {
         settled = true;
         this.fail(
           body,
-          new ResourceError('DIGEST_MISMATCH', `${this.options.what}: registry sent more than the ${size} bytes the descriptor declares`),
+          new ResourceError(
+            'DIGEST_MISMATCH',
+            `${this.options.what}: registry sent more than the ${size} bytes the descriptor declares`,
+          ),
         );
         return;
       }

@@ -81,7 +81,11 @@ export function parseWwwAuthenticate(header: string | undefined): Challenge[] {
       const value = s[i] === '"' ? readQuoted() : readToken();
       params[name] = value;
     }
-    challenges.push(token68 === undefined ? { scheme: scheme.toLowerCase(), params } : { scheme: scheme.toLowerCase(), params, token68 });
+    challenges.push(
+      token68 === undefined
+        ? { scheme: scheme.toLowerCase(), params }
+        : { scheme: scheme.toLowerCase(), params, token68 },
+    );
     skipSeparators();
     // Skip garbage up to the next comma so one malformed challenge cannot hide the next one.
     if (i < s.length && !TOKEN_CHAR.test(s[i] ?? '')) {

@@ -31,10 +31,14 @@ export class CheckImage {
       try {
         const fromMirror = await check(plan.mirror);
         if (fromMirror.length > 0) return fromMirror;
-        this.logger.warn(`checking mirror ${formatRepository(plan.mirror)} found nothing; checking ${formatRepository(plan.origin)}`);
+        this.logger.warn(
+          `checking mirror ${formatRepository(plan.mirror)} found nothing; checking ${formatRepository(plan.origin)}`,
+        );
       } catch (error) {
         const why = error instanceof Error ? error.message : String(error);
-        this.logger.warn(`checking mirror ${formatRepository(plan.mirror)} failed (${why}); checking ${formatRepository(plan.origin)}`);
+        this.logger.warn(
+          `checking mirror ${formatRepository(plan.mirror)} failed (${why}); checking ${formatRepository(plan.origin)}`,
+        );
       }
     }
     return check(plan.origin);

@@ -38,7 +38,11 @@ export async function checkTagRegex(registry: RegistryPort, repo: RepositoryRef,
     }
     const manifest = await registry.getManifest(repo, tag);
     if (!manifest) return undefined;
-    return { tag, digest: manifest.digest, created: await createdTime(registry, repo, manifest.bytes, manifest.mediaType, options.platform) };
+    return {
+      tag,
+      digest: manifest.digest,
+      created: await createdTime(registry, repo, manifest.bytes, manifest.mediaType, options.platform),
+    };
   });
   const found = resolved.filter((r): r is { tag: string; digest: string; created: number } => r !== undefined);
   if (options.createdAtSort) {
@@ -64,7 +68,9 @@ async function createdTime(
     parsed = parseManifest(childManifest.bytes, childManifest.mediaType);
     if (parsed.kind !== 'image') return 0;
   }
-  const config = JSON.parse((await registry.getBlobBytes(repo, parsed.manifest.config)).toString('utf8')) as ImageConfig;
+  const config = JSON.parse(
+    (await registry.getBlobBytes(repo, parsed.manifest.config)).toString('utf8'),
+  ) as ImageConfig;
   const time = config.created ? Date.parse(config.created) : NaN;
   return Number.isNaN(time) ? 0 : time;
 }

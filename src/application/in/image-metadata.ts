@@ -17,11 +17,18 @@ export function rootfsMetadataFile(config: ImageConfig): RootfsMetadataFile {
 /** Sorted by key, as Go encodes a map. */
 export function labelsOf(config: ImageConfig): Record<string, string> {
   const labels = config.config?.Labels ?? {};
-  return Object.fromEntries(Object.keys(labels).sort().map((k) => [k, labels[k] ?? '']));
+  return Object.fromEntries(
+    Object.keys(labels)
+      .sort()
+      .map((k) => [k, labels[k] ?? '']),
+  );
 }
 
 /** Entries whose key matches, sorted by key (Go sorts map keys; so do we, for stable output). */
-export function matchingFields(values: Record<string, string> | undefined, pattern: RegExp | undefined): MetadataField[] {
+export function matchingFields(
+  values: Record<string, string> | undefined,
+  pattern: RegExp | undefined,
+): MetadataField[] {
   if (!pattern || !values) return [];
   return Object.keys(values)
     .filter((k) => pattern.test(k))

@@ -11,7 +11,9 @@ function compile(field: string, pattern: string | undefined): RegExp | undefined
   try {
     return new RegExp(pattern);
   } catch (error) {
-    throw new InvalidRequestError(`params.${field} "${pattern}" is not a valid regular expression: ${(error as Error).message}`);
+    throw new InvalidRequestError(
+      `params.${field} "${pattern}" is not a valid regular expression: ${(error as Error).message}`,
+    );
   }
 }
 

@@ -1,6 +1,12 @@
 import { NotFoundError, ResourceError } from '../../domain/errors';
 import { formatRepository, type RepositoryRef } from '../../domain/image-reference';
-import { parseManifest, type ImageConfig, type ImageIndex, type ImageManifest, type Manifest } from '../../domain/manifest';
+import {
+  parseManifest,
+  type ImageConfig,
+  type ImageIndex,
+  type ImageManifest,
+  type Manifest,
+} from '../../domain/manifest';
 import type { ManifestContent, RegistryPort } from '../../ports/registry-port';
 import { formatPlatform, selectPlatform, type WantedPlatform } from '../platform-selection';
 
@@ -65,7 +71,10 @@ export async function resolveImage(
     content = await fetchManifest(registry, repo, entry.digest, `image manifest for ${formatPlatform(platform)}`);
     parsed = parseManifestContent(repo, content);
     if (parsed.kind !== 'image') {
-      throw new ResourceError('REGISTRY', `${formatRepository(repo)}@${entry.digest}: nested image indexes are not supported`);
+      throw new ResourceError(
+        'REGISTRY',
+        `${formatRepository(repo)}@${entry.digest}: nested image indexes are not supported`,
+      );
     }
   }
   const manifest = parsed.manifest;

@@ -18,7 +18,10 @@ function parse(manifest: ManifestBlob, where: string): ReturnType<typeof parseMa
   try {
     return parseManifest(manifest.bytes, manifest.mediaType);
   } catch (error) {
-    throw new ResourceError('FILESYSTEM', `${where}: manifest ${manifest.digest} is not usable: ${(error as Error).message}`);
+    throw new ResourceError(
+      'FILESYSTEM',
+      `${where}: manifest ${manifest.digest} is not usable: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -55,7 +58,8 @@ export async function collectImageGraph(input: ImageInput): Promise<ImageGraph> 
         if (!(await input.manifest(child.digest))) continue;
       }
       const bytes = await input.manifest(child.digest);
-      if (!bytes) throw new ResourceError('FILESYSTEM', `${input.path}: manifest ${child.digest} listed in the index is missing`);
+      if (!bytes)
+        throw new ResourceError('FILESYSTEM', `${input.path}: manifest ${child.digest} listed in the index is missing`);
       const blob = { digest: child.digest, mediaType: child.mediaType, bytes };
       await visit(blob);
       children.push(blob);

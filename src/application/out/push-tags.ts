@@ -20,7 +20,9 @@ export interface PushTagInputs {
 export async function computePushTags(inputs: PushTagInputs): Promise<string[]> {
   const { source, params } = inputs;
   if (params.tag_prefix && !params.additional_tags) {
-    throw new ConfigurationError('params.tag_prefix is set but params.additional_tags is not: the prefix applies only to additional tags');
+    throw new ConfigurationError(
+      'params.tag_prefix is set but params.additional_tags is not: the prefix applies only to additional tags',
+    );
   }
   const tags: Array<{ tag: string; from: string }> = [];
   if (source.tag) tags.push({ tag: source.tag, from: 'source.tag' });
@@ -44,7 +46,10 @@ export async function computePushTags(inputs: PushTagInputs): Promise<string[]> 
     );
   }
   for (const { tag, from } of tags) {
-    if (!isValidTag(tag)) throw new InvalidRequestError(`invalid tag "${tag}" from ${from}: tags are up to 128 of [A-Za-z0-9_.-], not starting with . or -`);
+    if (!isValidTag(tag))
+      throw new InvalidRequestError(
+        `invalid tag "${tag}" from ${from}: tags are up to 128 of [A-Za-z0-9_.-], not starting with . or -`,
+      );
   }
   return [...new Set(tags.map((t) => t.tag))];
 }

@@ -61,7 +61,8 @@ export class PutImage {
     let digest: string;
     try {
       const mountFrom = mountSource(input.origin, repo);
-      if (mountFrom) this.logger.debug(`blobs missing from ${repo.path} will be mounted from ${mountFrom} when it holds them`);
+      if (mountFrom)
+        this.logger.debug(`blobs missing from ${repo.path} will be mounted from ${mountFrom} when it holds them`);
       digest = await pushImage(this.registry, repo, input, tags, this.logger, {
         concurrency: PUT_CONCURRENCY,
         ...(mountFrom !== undefined ? { mountFrom } : {}),

@@ -28,7 +28,8 @@ function staticCredentials(source: Source, override?: BasicCredentialsConfig): S
   const password = override?.username ? override.password : source.password;
   if (username) entries.set(plan.origin.registry, { username, password: password ?? '' });
   const mirror = source.registry_mirror;
-  if (plan.mirror && mirror?.username) entries.set(plan.mirror.registry, { username: mirror.username, password: mirror.password ?? '' });
+  if (plan.mirror && mirror?.username)
+    entries.set(plan.mirror.registry, { username: mirror.username, password: mirror.password ?? '' });
   return new StaticCredentialsAuth(entries);
 }
 
@@ -40,7 +41,10 @@ export function createBaseContainer(options: BaseContainerOptions): Container {
   const { source } = options;
   rejectUnsupportedFeatures(source, options.paramsCredentials, options.step);
   const container = new Container();
-  const logger = new StderrLogger(source.debug === true, secretsOf(source, options.paramsCredentials as Record<string, unknown> | undefined));
+  const logger = new StderrLogger(
+    source.debug === true,
+    secretsOf(source, options.paramsCredentials as Record<string, unknown> | undefined),
+  );
   container.bind<Logger>(Logger).toConstantValue(logger);
   container.bind<AuthPort>(AuthPort).toConstantValue(staticCredentials(source, options.paramsCredentials));
   const plan = repositoryPlan(source);
@@ -58,8 +62,19 @@ export function createBaseContainer(options: BaseContainerOptions): Container {
 }
 
 /** Node's names for the running system, in the OCI vocabulary (what Go's GOOS/GOARCH give the Go resource). */
-const ARCHITECTURES: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+const ARCHITECTURES: Record<string, string> = {
+  x64: 'amd64',
+  arm64: 'arm64',
+  arm: 'arm',
+  ia32: '386',
+  ppc64: 'ppc64le',
+  s390x: 's390x',
+  riscv64: 'riscv64',
+};
 
 export function hostPlatform(): HostPlatform {
-  return { os: process.platform === 'win32' ? 'windows' : process.platform, architecture: ARCHITECTURES[process.arch] ?? process.arch };
+  return {
+    os: process.platform === 'win32' ? 'windows' : process.platform,
+    architecture: ARCHITECTURES[process.arch] ?? process.arch,
+  };
 }

@@ -8,7 +8,12 @@ import { createBaseContainer } from './base-container';
 
 /** Everything `bin/in` needs: the base bindings (logger, auth, registry) plus the filesystem output. */
 export function createInContainer(request: InRequest): Container {
-  const container = createBaseContainer({ source: request.source, paramsCredentials: request.params, push: false, step: 'in' });
+  const container = createBaseContainer({
+    source: request.source,
+    paramsCredentials: request.params,
+    push: false,
+    step: 'in',
+  });
   container
     .bind<ImageOutputPort>(ImageOutputPort)
     .toDynamicValue((context) => {

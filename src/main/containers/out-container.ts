@@ -15,7 +15,12 @@ const OUT_MONOLITHIC_UPLOAD_MAX_BYTES = 64 * 1024 * 1024;
 
 /** Everything `bin/out` needs: the base bindings (logger, auth, registry with push scope) plus the image inputs. */
 export function createOutContainer(request: OutRequest): Container {
-  const container = createBaseContainer({ source: request.source, paramsCredentials: request.params, push: true, step: 'out' });
+  const container = createBaseContainer({
+    source: request.source,
+    paramsCredentials: request.params,
+    push: true,
+    step: 'out',
+  });
   const shared = container.get<RegistryClientOptions>(RegistryClientOptions);
   container
     .rebindSync<RegistryClientOptions>(RegistryClientOptions)

@@ -16,7 +16,10 @@ const AWS_FIELDS: (keyof AwsConfig)[] = [
  * instead of silently ignoring them.
  */
 export function rejectUnsupportedFeatures(source: Source, params?: AwsConfig, step?: 'check' | 'in' | 'out'): void {
-  for (const [where, config] of [['source', source], ['params', params]] as const) {
+  for (const [where, config] of [
+    ['source', source],
+    ['params', params],
+  ] as const) {
     const field = AWS_FIELDS.find((f) => config?.[f] !== undefined);
     if (field) throw new NotImplementedError(`${where}.${field}: ECR authentication is not supported yet`);
   }

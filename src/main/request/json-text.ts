@@ -46,14 +46,30 @@ export function parseJsonText(text: string): JsonValue {
       pos++; // backslash
       const escape = text[pos++];
       switch (escape) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           const hex = text.slice(pos, pos + 4);
           if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail('invalid \\u escape');
@@ -115,9 +131,9 @@ export function parseJsonText(text: string): JsonValue {
       }
     }
     if (c === '"') return parseString();
-    if (c === 't') return expect('true'), true;
-    if (c === 'f') return expect('false'), false;
-    if (c === 'n') return expect('null'), null;
+    if (c === 't') return (expect('true'), true);
+    if (c === 'f') return (expect('false'), false);
+    if (c === 'n') return (expect('null'), null);
     NUMBER.lastIndex = pos;
     const m = NUMBER.exec(text);
     if (!m) return fail(pos >= text.length ? 'unexpected end of input' : `unexpected character "${c}"`);

@@ -1,5 +1,12 @@
 import { InvalidRequestError } from '../../domain/errors';
-import type { CheckRequest, GetParams, InRequest, OutRequest, PutParams, Source } from '../../application/request-types';
+import type {
+  CheckRequest,
+  GetParams,
+  InRequest,
+  OutRequest,
+  PutParams,
+  Source,
+} from '../../application/request-types';
 import { JsonNumber, parseJsonText, type JsonValue } from './json-text';
 
 /**
@@ -85,7 +92,12 @@ const putParams: Schema = {
 
 function typeName(type: FieldType): string {
   if (typeof type === 'object') return 'an object';
-  return { string: 'a string', boolean: 'a boolean', 'string-or-number': 'a string or number', 'string[]': 'an array of strings' }[type];
+  return {
+    string: 'a string',
+    boolean: 'a boolean',
+    'string-or-number': 'a string or number',
+    'string[]': 'an array of strings',
+  }[type];
 }
 
 function describe(value: JsonValue): string {
@@ -118,7 +130,8 @@ function convert(value: JsonValue, type: FieldType, path: string): unknown {
     case 'string[]':
       if (!Array.isArray(value)) return wrong();
       return value.map((item, i) => {
-        if (typeof item !== 'string') throw new InvalidRequestError(`${path}[${i}] must be a string, got ${describe(item)}`);
+        if (typeof item !== 'string')
+          throw new InvalidRequestError(`${path}[${i}] must be a string, got ${describe(item)}`);
         return item;
       });
   }
@@ -163,7 +176,10 @@ export function parseCheckRequest(text: string): CheckRequest {
 }
 
 export function parseInRequest(text: string): InRequest {
-  const request = parseTopLevel(text, { source: sourceField, version, params: { object: getParams } }, ['source', 'version']);
+  const request = parseTopLevel(text, { source: sourceField, version, params: { object: getParams } }, [
+    'source',
+    'version',
+  ]);
   const params = (request.params ?? {}) as GetParams;
   if (params.format !== undefined && !['rootfs', 'oci', 'oci-layout'].includes(params.format)) {
     throw new InvalidRequestError(`params.format must be one of rootfs, oci, oci-layout; got "${params.format}"`);

@@ -40,7 +40,9 @@ afterAll(async () => {
 describe('tag mode', () => {
   it('reports the digest the tag points to, with the tag', async () => {
     const digest = await push('tagmode/current', ['latest'], 'tag-current');
-    expect(await check({ repository: `${registry.host}/tagmode/current`, tag: 'latest' })).toEqual([{ tag: 'latest', digest }]);
+    expect(await check({ repository: `${registry.host}/tagmode/current`, tag: 'latest' })).toEqual([
+      { tag: 'latest', digest },
+    ]);
   });
 
   it('returns [cursor, current] while the cursor digest exists, [current] once it is deleted', async () => {
@@ -73,11 +75,19 @@ describe('tag mode', () => {
   });
 
   it('resolves multi-arch indexes and Docker manifest lists to the index digest', async () => {
-    const oci = buildIndex([randomImage('idx-amd64', { platform: { os: 'linux', architecture: 'amd64' } }), randomImage('idx-arm64', { platform: { os: 'linux', architecture: 'arm64' } })]);
+    const oci = buildIndex([
+      randomImage('idx-amd64', { platform: { os: 'linux', architecture: 'amd64' } }),
+      randomImage('idx-arm64', { platform: { os: 'linux', architecture: 'arm64' } }),
+    ]);
     const ociDigest = await pushIndex(registry, 'tagmode/index', 'oci', oci);
     const docker = buildIndex([randomImage('dl-amd64', { mediaTypes: 'docker' })], { mediaType: 'docker' });
     const dockerDigest = await pushIndex(registry, 'tagmode/index', 'docker', docker);
-    const dockerImage = await pushImage(registry, 'tagmode/index', 'schema2', randomImage('schema2', { mediaTypes: 'docker' }));
+    const dockerImage = await pushImage(
+      registry,
+      'tagmode/index',
+      'schema2',
+      randomImage('schema2', { mediaTypes: 'docker' }),
+    );
     const repository = `${registry.host}/tagmode/index`;
     expect(await check({ repository, tag: 'oci' })).toEqual([{ tag: 'oci', digest: ociDigest }]);
     expect(await check({ repository, tag: 'docker' })).toEqual([{ tag: 'docker', digest: dockerDigest }]);
@@ -100,7 +110,9 @@ describe('digest fallback when the registry sends no Docker-Content-Digest', () 
     const index = await pushIndex(registry, repo, '2.0.0', buildIndex([randomImage('fallback-idx')]));
     const direct = await getManifest(registry, repo, 'latest');
     expect(direct.digest).toBe(image);
-    expect(await check({ repository: `${proxy.host}/${repo}`, tag: 'latest' })).toEqual([{ tag: 'latest', digest: image }]);
+    expect(await check({ repository: `${proxy.host}/${repo}`, tag: 'latest' })).toEqual([
+      { tag: 'latest', digest: image },
+    ]);
     expect(await check({ repository: `${proxy.host}/${repo}` })).toEqual([
       { tag: '1.0.0', digest: image },
       { tag: '2.0.0', digest: index },
@@ -154,7 +166,9 @@ describe('semver mode', () => {
   });
 
   it('applies a Masterminds semver_constraint', async () => {
-    expect(await check({ repository, semver_constraint: '~1.1.x' })).toEqual([{ tag: '1.1.0', digest: digests.get('v1.1.0') }]);
+    expect(await check({ repository, semver_constraint: '~1.1.x' })).toEqual([
+      { tag: '1.1.0', digest: digests.get('v1.1.0') },
+    ]);
     expect(await check({ repository, semver_constraint: '>= 1.0 < 1.1.0 || >= 2.0.0' })).toEqual([
       { tag: '1.0.0', digest: digests.get('v1.0.0') },
       { tag: '2.0.0', digest: digests.get('v2.0.0') },
@@ -204,9 +218,13 @@ describe('tag_regex mode', () => {
     await push(repo, ['other'], 'rx-other');
     const repository = `${registry.host}/${repo}`;
     // "Registry order" is whatever tags/list answers (the filesystem driver does not sort).
-    const listed = JSON.parse((await httpRequest({ url: `${registry.url}/v2/${repo}/tags/list` })).body.toString()) as { tags: string[] };
+    const listed = JSON.parse((await httpRequest({ url: `${registry.url}/v2/${repo}/tags/list` })).body.toString()) as {
+      tags: string[];
+    };
     const byTag: Record<string, string> = { 'build-a': a, 'build-b': b, 'build-c': c };
-    const inRegistryOrder = listed.tags.filter((t) => t.startsWith('build-')).map((tag) => ({ tag, digest: byTag[tag] }));
+    const inRegistryOrder = listed.tags
+      .filter((t) => t.startsWith('build-'))
+      .map((tag) => ({ tag, digest: byTag[tag] }));
     expect(inRegistryOrder).toHaveLength(3);
     expect(await check({ repository, tag_regex: '^build-' })).toEqual(inRegistryOrder);
     expect(await check({ repository, tag_regex: '^build-', created_at_sort: true })).toEqual([
@@ -228,7 +246,9 @@ describe('registry_mirror', () => {
 
   it('checks a Docker Hub repository through the mirror (no outside traffic)', async () => {
     const digest = await pushImage(mirror, 'library/busybox', 'stable', randomImage('mirror-busybox'));
-    const result = await runBin('check', { source: { repository: 'busybox', tag: 'stable', registry_mirror: { host: mirror.host } } });
+    const result = await runBin('check', {
+      source: { repository: 'busybox', tag: 'stable', registry_mirror: { host: mirror.host } },
+    });
     expect(result.stderr).toBe('');
     expect(result.json).toEqual([{ tag: 'stable', digest }]);
   });
@@ -236,9 +256,13 @@ describe('registry_mirror', () => {
   it('ignores the mirror for a repository with an explicit registry', async () => {
     const digest = await push('explicit/app', ['latest'], 'explicit');
     await pushImage(mirror, 'explicit/app', 'latest', randomImage('explicit-on-mirror'));
-    expect(await check({ repository: `${registry.host}/explicit/app`, tag: 'latest', registry_mirror: { host: mirror.host } })).toEqual([
-      { tag: 'latest', digest },
-    ]);
+    expect(
+      await check({
+        repository: `${registry.host}/explicit/app`,
+        tag: 'latest',
+        registry_mirror: { host: mirror.host },
+      }),
+    ).toEqual([{ tag: 'latest', digest }]);
   });
 });
 
@@ -254,7 +278,9 @@ describe('basic auth', () => {
   it('checks with username/password and fails in one line, without the password, when wrong', async () => {
     const digest = await pushImage(secured, 'private/app', 'latest', randomImage('private'));
     const source = { repository: `${secured.host}/private/app`, tag: 'latest', username: 'alice' };
-    expect((await runBin('check', { source: { ...source, password: 's3cret-pass' } })).json).toEqual([{ tag: 'latest', digest }]);
+    expect((await runBin('check', { source: { ...source, password: 's3cret-pass' } })).json).toEqual([
+      { tag: 'latest', digest },
+    ]);
     const denied = await runBin('check', { source: { ...source, password: 'wrong-password' } });
     expect(denied.code).not.toBe(0);
     expect(denied.stdout).toBe('');
@@ -269,8 +295,16 @@ describe('bad input', () => {
     ['malformed JSON', '{"source": {', /malformed JSON/],
     ['an unknown field', { source: { repository: 'x/y', tga: 'latest' } }, /unknown field "source.tga"/],
     ['a missing repository', { source: { tag: 'latest' } }, /source.repository is required/],
-    ['an invalid constraint', { source: { repository: '127.0.0.1:1/x', semver_constraint: '>>> nope' } }, /semver_constraint/],
-    ['an invalid regex', { source: { repository: '127.0.0.1:1/x', tag_regex: '(unclosed' } }, /tag_regex "\(unclosed" is not a valid regular expression/],
+    [
+      'an invalid constraint',
+      { source: { repository: '127.0.0.1:1/x', semver_constraint: '>>> nope' } },
+      /semver_constraint/,
+    ],
+    [
+      'an invalid regex',
+      { source: { repository: '127.0.0.1:1/x', tag_regex: '(unclosed' } },
+      /tag_regex "\(unclosed" is not a valid regular expression/,
+    ],
   ])('%s: one line on stderr, nothing on stdout, non-zero exit', async (_name, request, message) => {
     const result = await runBin('check', request);
     expect(result.code).toBe(1);

@@ -8,7 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImage, buildIndex, layerFromFiles, pushImage, pushIndex, type BuiltImage } from '../support/image-fixtures';
+import {
+  buildImage,
+  buildIndex,
+  layerFromFiles,
+  pushImage,
+  pushIndex,
+  type BuiltImage,
+} from '../support/image-fixtures';
 import { corrupt, isBlobGet, startProxy, truncate } from '../support/http-proxy';
 import { withRegistry } from '../support/registry-server';
 import { runBin } from '../support/run-bin';
@@ -108,7 +115,10 @@ describe('in against a real registry', () => {
     expect(readFileSync(join(dir, 'metadata.json'), 'utf8')).toBe(
       '{"cmd":["tool"],"entrypoint":null,"env":["PATH=/usr/bin"],"user":"app"}\n',
     );
-    expect(JSON.parse(readFileSync(join(dir, 'labels.json'), 'utf8'))).toEqual({ 'org.example.team': 'core', other: 'x' });
+    expect(JSON.parse(readFileSync(join(dir, 'labels.json'), 'utf8'))).toEqual({
+      'org.example.team': 'core',
+      other: 'x',
+    });
     expect(readFileSync(join(dir, 'digest'), 'utf8')).toBe(digest);
     expect(readFileSync(join(dir, 'tag'), 'utf8')).toBe('v1');
     expect(readFileSync(join(dir, 'repository'), 'utf8')).toBe(`${host()}/team/layered`);
@@ -146,16 +156,23 @@ describe('in against a real registry', () => {
     expect(readFileSync(join(dir, 'rootfs/arch'), 'utf8')).toBe('arm64');
 
     const layoutDir = dest();
-    await getOk({ source: { repository: `${host()}/team/multi` }, version: { digest }, params: { format: 'oci-layout' } }, layoutDir);
+    await getOk(
+      { source: { repository: `${host()}/team/multi` }, version: { digest }, params: { format: 'oci-layout' } },
+      layoutDir,
+    );
     expect(readFileSync(join(layoutDir, 'oci/index.json'))).toEqual(index.manifestBytes);
-    for (const img of index.images) expect(existsSync(join(layoutDir, 'oci/blobs/sha256', img.layers[0]?.digest.slice(7) ?? ''))).toBe(true);
+    for (const img of index.images)
+      expect(existsSync(join(layoutDir, 'oci/blobs/sha256', img.layers[0]?.digest.slice(7) ?? ''))).toBe(true);
   });
 
   it('writes an image.tar that skopeo reads as a docker archive', async () => {
     const image = layered();
     const digest = await pushImage(registry.get(), 'team/tarball', 'v2', image);
     const dir = dest();
-    await getOk({ source: { repository: `${host()}/team/tarball` }, version: { tag: 'v2', digest }, params: { format: 'oci' } }, dir);
+    await getOk(
+      { source: { repository: `${host()}/team/tarball` }, version: { tag: 'v2', digest }, params: { format: 'oci' } },
+      dir,
+    );
     const inspected = await skopeoInspect(`docker-archive:${join(dir, 'image.tar')}`);
     expect(inspected.Labels).toEqual({ 'org.example.team': 'core', other: 'x' });
     expect(inspected.Env).toEqual(['PATH=/usr/bin']);
@@ -167,7 +184,14 @@ describe('in against a real registry', () => {
     const image = layered();
     const digest = await pushImage(registry.get(), 'team/layout', 'v3', image);
     const dir = dest();
-    await getOk({ source: { repository: `${host()}/team/layout` }, version: { tag: 'v3', digest }, params: { format: 'oci-layout' } }, dir);
+    await getOk(
+      {
+        source: { repository: `${host()}/team/layout` },
+        version: { tag: 'v3', digest },
+        params: { format: 'oci-layout' },
+      },
+      dir,
+    );
     const inspected = await skopeoInspect(`oci:${join(dir, 'oci')}`);
     expect(inspected.Digest).toBe(digest);
     expect(readFileSync(join(dir, 'oci/single-image-digest'), 'utf8')).toBe(digest);
@@ -177,7 +201,14 @@ describe('in against a real registry', () => {
     const image = layered();
     const digest = await pushImage(registry.get(), 'team/skip', 'v4', image);
     const dir = dest();
-    await getOk({ source: { repository: `${host()}/team/skip` }, version: { tag: 'v4', digest }, params: { skip_download: true } }, dir);
+    await getOk(
+      {
+        source: { repository: `${host()}/team/skip` },
+        version: { tag: 'v4', digest },
+        params: { skip_download: true },
+      },
+      dir,
+    );
     expect(readdirSync(dir).sort()).toEqual(['digest', 'repository', 'tag']);
   });
 
@@ -186,7 +217,11 @@ describe('in against a real registry', () => {
     const digest = await pushImage(registry.get(), 'library/busybox', 'latest', image);
     const dir = dest();
     await getOk(
-      { source: { repository: 'busybox', registry_mirror: { host: host() } }, version: { tag: 'latest', digest }, params: { format: 'oci' } },
+      {
+        source: { repository: 'busybox', registry_mirror: { host: host() } },
+        version: { tag: 'latest', digest },
+        params: { format: 'oci' },
+      },
       dir,
     );
     expect(readFileSync(join(dir, 'repository'), 'utf8')).toBe('busybox');
@@ -198,23 +233,42 @@ describe('in against a real registry', () => {
   });
 
   it('fails a hostile layer with one clear line', async () => {
-    const image = buildImage({ layers: [layerFromFiles([{ path: 'ok', content: 'fine' }, { path: '../../escape', content: 'x' }])] });
+    const image = buildImage({
+      layers: [
+        layerFromFiles([
+          { path: 'ok', content: 'fine' },
+          { path: '../../escape', content: 'x' },
+        ]),
+      ],
+    });
     const digest = await pushImage(registry.get(), 'team/hostile', 'bad', image);
     const dir = dest();
-    const result = await runBin('in', { source: { repository: `${host()}/team/hostile` }, version: { digest } }, { args: [dir] });
+    const result = await runBin(
+      'in',
+      { source: { repository: `${host()}/team/hostile` }, version: { digest } },
+      { args: [dir] },
+    );
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^in: layer 1\/1 \(sha256:[0-9a-f]{64}\): entry "\.\.\/\.\.\/escape" points outside the rootfs$/m);
+    expect(result.stderr).toMatch(
+      /^in: layer 1\/1 \(sha256:[0-9a-f]{64}\): entry "\.\.\/\.\.\/escape" points outside the rootfs$/m,
+    );
     expect(existsSync(join(work, 'escape'))).toBe(false);
   });
 
   it('rejects a corrupted blob by its digest', async () => {
-    const image = buildImage({ layers: [layerFromFiles([{ path: 'data', content: Buffer.alloc(100_000, 3) }], { compression: 'none' })] });
+    const image = buildImage({
+      layers: [layerFromFiles([{ path: 'data', content: Buffer.alloc(100_000, 3) }], { compression: 'none' })],
+    });
     const digest = await pushImage(registry.get(), 'team/corrupt', 'v1', image);
     const proxy = await startProxy(registry.get().url, [corrupt(isBlobGet, 50_000)]);
     try {
       const dir = dest();
-      const result = await runBin('in', { source: { repository: `${proxy.host}/team/corrupt` }, version: { digest } }, { args: [dir] });
+      const result = await runBin(
+        'in',
+        { source: { repository: `${proxy.host}/team/corrupt` }, version: { digest } },
+        { args: [dir] },
+      );
       expect(result.code).toBe(1);
       expect(result.stdout).toBe('');
       expect(result.stderr).toMatch(/^in: .*sha256:[0-9a-f]{64}.*expected sha256:/m);

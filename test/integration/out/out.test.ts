@@ -12,7 +12,12 @@ import { buildImage, buildIndex, layerFromFiles, pushImage, pushIndex, randomIma
 import { failTimes, matching, startProxy } from '../support/http-proxy';
 import { withRegistry } from '../support/registry-server';
 import { runBin } from '../support/run-bin';
-import { dockerSaveEntries, layoutEntries, writeEntriesToDir, writeTarFile } from '../../unit/adapters/image-input/layout-fixtures';
+import {
+  dockerSaveEntries,
+  layoutEntries,
+  writeEntriesToDir,
+  writeTarFile,
+} from '../../unit/adapters/image-input/layout-fixtures';
 
 const exec = promisify(execFile);
 
@@ -22,7 +27,10 @@ async function skopeo(...args: string[]): Promise<string> {
 }
 
 async function inspect(ref: string): Promise<{ Digest: string; RepoTags: string[] }> {
-  return JSON.parse(await skopeo('inspect', '--tls-verify=false', `docker://${ref}`)) as { Digest: string; RepoTags: string[] };
+  return JSON.parse(await skopeo('inspect', '--tls-verify=false', `docker://${ref}`)) as {
+    Digest: string;
+    RepoTags: string[];
+  };
 }
 
 async function rawManifest(ref: string): Promise<Buffer> {
@@ -60,15 +68,23 @@ describe('out against a real registry', () => {
     const dir = mkdtempSync(join(src, 'save-'));
     writeTarFile(join(dir, 'image.tar'), dockerSaveEntries(image, 'tar'));
     writeFileSync(join(dir, 'tags'), 'extra\nmore\n');
-    const res = await outOk('save/app', { image: 'image.tar', additional_tags: 'tags', tag_prefix: 'p-' }, { tag: 'main' }, dir);
+    const res = await outOk(
+      'save/app',
+      { image: 'image.tar', additional_tags: 'tags', tag_prefix: 'p-' },
+      { tag: 'main' },
+      dir,
+    );
     expect(res.metadata).toEqual([
       { name: 'repository', value: `${host()}/save/app` },
       { name: 'tags', value: 'main p-extra p-more' },
     ]);
     expect(res.version.tag).toBe('main');
-    for (const tag of ['main', 'p-extra', 'p-more']) expect((await inspect(`${host()}/save/app:${tag}`)).Digest).toBe(res.version.digest);
+    for (const tag of ['main', 'p-extra', 'p-more'])
+      expect((await inspect(`${host()}/save/app:${tag}`)).Digest).toBe(res.version.digest);
     // The config is pushed unchanged; skopeo can copy every blob out (so each verified on its side).
-    const manifest = JSON.parse((await rawManifest(`${host()}/save/app:main`)).toString()) as { config: { digest: string } };
+    const manifest = JSON.parse((await rawManifest(`${host()}/save/app:main`)).toString()) as {
+      config: { digest: string };
+    };
     expect(manifest.config.digest).toBe(image.configDigest);
     await skopeo('copy', '--src-tls-verify=false', `docker://${host()}/save/app:main`, `dir:${join(dir, 'copied')}`);
   });
@@ -77,7 +93,12 @@ describe('out against a real registry', () => {
     const image = randomImage('oci-archive', { mediaTypes: 'oci', layers: 2 });
     await pushImage(registry.get(), 'origin/app', 'v1', image);
     const dir = mkdtempSync(join(src, 'ociarchive-'));
-    await skopeo('copy', '--src-tls-verify=false', `docker://${host()}/origin/app:v1`, `oci-archive:${join(dir, 'image.tar')}`);
+    await skopeo(
+      'copy',
+      '--src-tls-verify=false',
+      `docker://${host()}/origin/app:v1`,
+      `oci-archive:${join(dir, 'image.tar')}`,
+    );
     const res = await outOk('copy/app', { image: 'image*.tar' }, { tag: 'latest' }, dir);
     expect(res.version.digest).toBe(image.digest);
     expect((await inspect(`${host()}/copy/app:latest`)).Digest).toBe(image.digest);
@@ -87,25 +108,42 @@ describe('out against a real registry', () => {
     const image = randomImage('docker-archive', { mediaTypes: 'docker', layers: 2 });
     await pushImage(registry.get(), 'origin/docker', 'v1', image);
     const dir = mkdtempSync(join(src, 'dockerarchive-'));
-    await skopeo('copy', '--src-tls-verify=false', `docker://${host()}/origin/docker:v1`, `docker-archive:${join(dir, 'image.tar')}`);
+    await skopeo(
+      'copy',
+      '--src-tls-verify=false',
+      `docker://${host()}/origin/docker:v1`,
+      `docker-archive:${join(dir, 'image.tar')}`,
+    );
     const res = await outOk('copy/docker', { image: 'image.tar' }, { tag: 'latest' }, dir);
-    const manifest = JSON.parse((await rawManifest(`${host()}/copy/docker:latest`)).toString()) as { config: { digest: string } };
+    const manifest = JSON.parse((await rawManifest(`${host()}/copy/docker:latest`)).toString()) as {
+      config: { digest: string };
+    };
     expect(manifest.config.digest).toBe(image.configDigest);
     expect((await inspect(`${host()}/copy/docker:latest`)).Digest).toBe(res.version.digest);
   });
 
   it('pushes a multi-arch OCI layout written by skopeo; the index digest is preserved', async () => {
     const index = buildIndex(
-      [randomImage('amd', { mediaTypes: 'oci' }), randomImage('arm', { mediaTypes: 'oci', platform: { os: 'linux', architecture: 'arm64' } })],
+      [
+        randomImage('amd', { mediaTypes: 'oci' }),
+        randomImage('arm', { mediaTypes: 'oci', platform: { os: 'linux', architecture: 'arm64' } }),
+      ],
       { mediaType: 'oci' },
     );
     await pushIndex(registry.get(), 'origin/multi', 'v1', index);
     const dir = mkdtempSync(join(src, 'layout-'));
-    await skopeo('copy', '--all', '--src-tls-verify=false', `docker://${host()}/origin/multi:v1`, `oci:${join(dir, 'layout')}`);
+    await skopeo(
+      'copy',
+      '--all',
+      '--src-tls-verify=false',
+      `docker://${host()}/origin/multi:v1`,
+      `oci:${join(dir, 'layout')}`,
+    );
     const res = await outOk('copy/multi', { image: 'layout', version: '2.0.0' }, {}, dir);
     expect(res.version).toEqual({ tag: '2.0.0', digest: index.digest });
     expect((await rawManifest(`${host()}/copy/multi:2.0.0`)).equals(index.manifestBytes)).toBe(true);
-    for (const child of index.images) expect((await inspect(`${host()}/copy/multi@${child.digest}`)).Digest).toBe(child.digest);
+    for (const child of index.images)
+      expect((await inspect(`${host()}/copy/multi@${child.digest}`)).Digest).toBe(child.digest);
   });
 
   it('round trip: an image skopeo pushed is re-pushed by us unchanged', async () => {
@@ -126,7 +164,11 @@ describe('out against a real registry', () => {
     await outOk('repush/app', { image: 'image.tar' }, { tag: 'first' }, dir);
     const proxy = await startProxy(registry.get().url);
     try {
-      const res = await runBin('out', { source: { repository: `${proxy.host}/repush/app`, tag: 'second' }, params: { image: 'image.tar' } }, { args: [dir] });
+      const res = await runBin(
+        'out',
+        { source: { repository: `${proxy.host}/repush/app`, tag: 'second' }, params: { image: 'image.tar' } },
+        { args: [dir] },
+      );
       expect(res.code, res.stderr).toBe(0);
       expect(proxy.count('POST', /\/blobs\/uploads\//)).toBe(0);
       expect(proxy.count('PATCH')).toBe(0);
@@ -143,7 +185,10 @@ describe('out against a real registry', () => {
     const dir = mkdtempSync(join(src, 'fail-'));
     writeTarFile(join(dir, 'image.tar'), layoutEntries(image));
     const proxy = await startProxy(registry.get().url);
-    const request = { source: { repository: `${proxy.host}/fail/app`, tag: 'release' }, params: { image: 'image.tar' } };
+    const request = {
+      source: { repository: `${proxy.host}/fail/app`, tag: 'release' },
+      params: { image: 'image.tar' },
+    };
     try {
       // A non-retryable refusal of every blob upload.
       proxy.setHooks(
@@ -178,7 +223,11 @@ describe('out against a real registry', () => {
     const proxy = await startProxy(registry.get().url);
     try {
       writeTarFile(join(dir, 'image.tar'), dockerSaveEntries(image, 'compressed', `${proxy.host}/mount/base:v1`));
-      const res = await runBin('out', { source: { repository: `${proxy.host}/mount/app`, tag: 'v1' }, params: { image: 'image.tar' } }, { args: [dir] });
+      const res = await runBin(
+        'out',
+        { source: { repository: `${proxy.host}/mount/app`, tag: 'v1' }, params: { image: 'image.tar' } },
+        { args: [dir] },
+      );
       expect(res.code, res.stderr).toBe(0);
       expect(proxy.count('POST', /\/blobs\/uploads\/\?.*mount=/)).toBe(3);
       expect(proxy.count('PATCH')).toBe(0);
@@ -186,7 +235,9 @@ describe('out against a real registry', () => {
     } finally {
       await proxy.stop();
     }
-    const manifest = JSON.parse((await rawManifest(`${host()}/mount/app:v1`)).toString()) as { config: { digest: string } };
+    const manifest = JSON.parse((await rawManifest(`${host()}/mount/app:v1`)).toString()) as {
+      config: { digest: string };
+    };
     expect(manifest.config.digest).toBe(image.configDigest);
   });
 
@@ -200,7 +251,9 @@ describe('out against a real registry', () => {
     expect(none.stderr).toContain("no files match glob 'nomatch.tar'");
     const many = await out('glob/app', { image: 'imag*.tar' }, { tag: 't' }, dir);
     expect(many.code).toBe(1);
-    expect(many.stderr).toContain(`too many files match glob 'imag*.tar': ${join(dir, 'image-a.tar')}, ${join(dir, 'image-b.tar')}`);
+    expect(many.stderr).toContain(
+      `too many files match glob 'imag*.tar': ${join(dir, 'image-a.tar')}, ${join(dir, 'image-b.tar')}`,
+    );
   });
 
   it('tag errors: no tag at all, tag_prefix without additional_tags, bad version', async () => {
@@ -216,19 +269,90 @@ describe('out against a real registry', () => {
   // Every bump_aliases entry of the Go resource's out_test.go, against the real registry's tag list.
   const bumpCases: Array<{ name: string; existing?: string[]; variant?: string; version: string; pushed: string[] }> = [
     { name: 'bumping aliases with no existing image', version: '1.2.3', pushed: ['1.2.3', '1.2', '1', 'latest'] },
-    { name: 'not bumping aliases if a prerelease is given', existing: [], version: '1.2.3-alpha.1', pushed: ['1.2.3-alpha.1'] },
-    { name: 'bumping aliases if only older versions exist', existing: ['1.2.2'], version: '1.2.3', pushed: ['1.2.3', '1.2', '1', 'latest'] },
-    { name: 'not bumping anything if a newer patch already exists', existing: ['1.2.4'], version: '1.2.3', pushed: ['1.2.3'] },
-    { name: 'not bumping major if a newer minor already exists', existing: ['1.3.0'], version: '1.2.3', pushed: ['1.2.3', '1.2'] },
-    { name: 'bumping minor and major, but not latest, if a newer major version exists', existing: ['2.0.0'], version: '1.2.3', pushed: ['1.2.3', '1.2', '1'] },
-    { name: 'bumping everything even if a newer non-variant minor exists', existing: ['1.3.0'], variant: 'lts', version: '1.2.3', pushed: ['1.2.3-lts', '1.2-lts', '1-lts', 'lts'] },
-    { name: 'bumping everything if the only available version is a prerelease', existing: ['2.0.0-rc.1'], version: '1.2.3', pushed: ['1.2.3', '1.2', '1', 'latest'] },
-    { name: 'bumping everything if the only available version is a different variant', existing: ['2.0.0-goodbye'], variant: 'hello', version: '1.2.3', pushed: ['1.2.3-hello', '1.2-hello', '1-hello', 'hello'] },
-    { name: 'bumping variant aliases with no existing image', variant: 'hello', version: '1.2.3', pushed: ['1.2.3-hello', '1.2-hello', '1-hello', 'hello'] },
-    { name: 'bumping minor and major, but not latest, if a newer major version exists with the same variant', existing: ['2.0.0-hello'], variant: 'hello', version: '1.2.3', pushed: ['1.2.3-hello', '1.2-hello', '1-hello'] },
-    { name: 'bumping aliases if only older versions exist of the same variant', existing: ['1.2.2-hello'], variant: 'hello', version: '1.2.3', pushed: ['1.2.3-hello', '1.2-hello', '1-hello', 'hello'] },
-    { name: 'not bumping anything if a newer patch already exists of the same variant', existing: ['1.2.4-hello'], variant: 'hello', version: '1.2.3', pushed: ['1.2.3-hello'] },
-    { name: 'not bumping major if a newer minor already exists of the same variant', existing: ['1.3.0-hello'], variant: 'hello', version: '1.2.3', pushed: ['1.2.3-hello', '1.2-hello'] },
+    {
+      name: 'not bumping aliases if a prerelease is given',
+      existing: [],
+      version: '1.2.3-alpha.1',
+      pushed: ['1.2.3-alpha.1'],
+    },
+    {
+      name: 'bumping aliases if only older versions exist',
+      existing: ['1.2.2'],
+      version: '1.2.3',
+      pushed: ['1.2.3', '1.2', '1', 'latest'],
+    },
+    {
+      name: 'not bumping anything if a newer patch already exists',
+      existing: ['1.2.4'],
+      version: '1.2.3',
+      pushed: ['1.2.3'],
+    },
+    {
+      name: 'not bumping major if a newer minor already exists',
+      existing: ['1.3.0'],
+      version: '1.2.3',
+      pushed: ['1.2.3', '1.2'],
+    },
+    {
+      name: 'bumping minor and major, but not latest, if a newer major version exists',
+      existing: ['2.0.0'],
+      version: '1.2.3',
+      pushed: ['1.2.3', '1.2', '1'],
+    },
+    {
+      name: 'bumping everything even if a newer non-variant minor exists',
+      existing: ['1.3.0'],
+      variant: 'lts',
+      version: '1.2.3',
+      pushed: ['1.2.3-lts', '1.2-lts', '1-lts', 'lts'],
+    },
+    {
+      name: 'bumping everything if the only available version is a prerelease',
+      existing: ['2.0.0-rc.1'],
+      version: '1.2.3',
+      pushed: ['1.2.3', '1.2', '1', 'latest'],
+    },
+    {
+      name: 'bumping everything if the only available version is a different variant',
+      existing: ['2.0.0-goodbye'],
+      variant: 'hello',
+      version: '1.2.3',
+      pushed: ['1.2.3-hello', '1.2-hello', '1-hello', 'hello'],
+    },
+    {
+      name: 'bumping variant aliases with no existing image',
+      variant: 'hello',
+      version: '1.2.3',
+      pushed: ['1.2.3-hello', '1.2-hello', '1-hello', 'hello'],
+    },
+    {
+      name: 'bumping minor and major, but not latest, if a newer major version exists with the same variant',
+      existing: ['2.0.0-hello'],
+      variant: 'hello',
+      version: '1.2.3',
+      pushed: ['1.2.3-hello', '1.2-hello', '1-hello'],
+    },
+    {
+      name: 'bumping aliases if only older versions exist of the same variant',
+      existing: ['1.2.2-hello'],
+      variant: 'hello',
+      version: '1.2.3',
+      pushed: ['1.2.3-hello', '1.2-hello', '1-hello', 'hello'],
+    },
+    {
+      name: 'not bumping anything if a newer patch already exists of the same variant',
+      existing: ['1.2.4-hello'],
+      variant: 'hello',
+      version: '1.2.3',
+      pushed: ['1.2.3-hello'],
+    },
+    {
+      name: 'not bumping major if a newer minor already exists of the same variant',
+      existing: ['1.3.0-hello'],
+      variant: 'hello',
+      version: '1.2.3',
+      pushed: ['1.2.3-hello', '1.2-hello'],
+    },
   ];
 
   describe('bump_aliases', () => {
@@ -242,10 +366,17 @@ describe('out against a real registry', () => {
 
     it.each(bumpCases.map((c, i) => ({ ...c, repo: `bump/case${i}` })))('$name', async (c) => {
       for (const tag of c.existing ?? []) await pushImage(registry.get(), c.repo, tag, other);
-      const res = await outOk(c.repo, { image: 'image.tar', version: c.version, bump_aliases: true }, c.variant ? { variant: c.variant } : {}, dir);
+      const res = await outOk(
+        c.repo,
+        { image: 'image.tar', version: c.version, bump_aliases: true },
+        c.variant ? { variant: c.variant } : {},
+        dir,
+      );
       expect(res.version).toEqual({ tag: c.pushed[0], digest: image.digest });
       expect(res.metadata[1]?.value.split(' ').sort()).toEqual([...c.pushed].sort());
-      const tags = JSON.parse(await skopeo('list-tags', '--tls-verify=false', `docker://${host()}/${c.repo}`)) as { Tags: string[] };
+      const tags = JSON.parse(await skopeo('list-tags', '--tls-verify=false', `docker://${host()}/${c.repo}`)) as {
+        Tags: string[];
+      };
       expect(tags.Tags.sort()).toEqual([...c.pushed, ...(c.existing ?? [])].sort());
       for (const tag of c.pushed) expect((await inspect(`${host()}/${c.repo}:${tag}`)).Digest).toBe(image.digest);
     });
@@ -257,7 +388,9 @@ describe('out against a real registry', () => {
     writeTarFile(join(dir, 'image.tar'), dockerSaveEntries(image, 'compressed'));
     const res = await outOk('save/gz', { image: 'image.tar' }, { tag: 't' }, dir);
     // Compressed docker save layers keep their digests, so the synthesised manifest equals the fixture's.
-    expect(JSON.parse((await rawManifest(`${host()}/save/gz:t`)).toString())).toEqual(JSON.parse(image.manifestBytes.toString()));
+    expect(JSON.parse((await rawManifest(`${host()}/save/gz:t`)).toString())).toEqual(
+      JSON.parse(image.manifestBytes.toString()),
+    );
     expect((await inspect(`${host()}/save/gz:t`)).Digest).toBe(res.version.digest);
   });
 
@@ -269,12 +402,22 @@ describe('out against a real registry', () => {
       const dir = mkdtempSync(join(src, 'auth-'));
       writeTarFile(join(dir, 'image.tar'), layoutEntries(image));
       const repository = `${secured.get().host}/auth/app`;
-      const denied = await runBin('out', { source: { repository, tag: 't', username: 'pusher', password: 'wrong-pa55' }, params: { image: 'image.tar' } }, { args: [dir] });
+      const denied = await runBin(
+        'out',
+        {
+          source: { repository, tag: 't', username: 'pusher', password: 'wrong-pa55' },
+          params: { image: 'image.tar' },
+        },
+        { args: [dir] },
+      );
       expect(denied.code).toBe(1);
       expect(denied.stderr).not.toContain('wrong-pa55');
       const res = await runBin(
         'out',
-        { source: { repository, tag: 't', username: 'pusher', password: 'wrong-pa55' }, params: { image: 'image.tar', username: 'pusher', password: 'pa55word' } },
+        {
+          source: { repository, tag: 't', username: 'pusher', password: 'wrong-pa55' },
+          params: { image: 'image.tar', username: 'pusher', password: 'pa55word' },
+        },
         { args: [dir] },
       );
       expect(res.code, res.stderr).toBe(0);

@@ -24,11 +24,17 @@ describe('htpasswd (Basic) registry', () => {
 
   it('fails once, clearly, with a wrong password (never printing it)', async () => {
     const r = reg.get();
-    const { client, logger } = makeClient({ credentials: { [r.host]: { username: 'alice', password: 'wrong-secret' } } });
-    const error = (await client.listTags({ registry: r.host, path: 'client/basic' }).catch((e: unknown) => e)) as ResourceError;
+    const { client, logger } = makeClient({
+      credentials: { [r.host]: { username: 'alice', password: 'wrong-secret' } },
+    });
+    const error = (await client
+      .listTags({ registry: r.host, path: 'client/basic' })
+      .catch((e: unknown) => e)) as ResourceError;
     expect(error).toBeInstanceOf(ResourceError);
     expect(error.code).toBe('AUTHENTICATION');
-    expect(error.message).toMatch(new RegExp(`^authentication failed for ${r.host}/client/basic \\(user alice\\): HTTP 401 UNAUTHORIZED`));
+    expect(error.message).toMatch(
+      new RegExp(`^authentication failed for ${r.host}/client/basic \\(user alice\\): HTTP 401 UNAUTHORIZED`),
+    );
     expect(`${error.message}\n${logger.lines.join('\n')}`).not.toContain('wrong-secret');
     expect(logger.warnings).toEqual([]);
   });
@@ -58,19 +64,32 @@ describe('token (Bearer) registry', () => {
       const got = await client.getManifest(source, 'v1');
       expect(got?.digest).toBe(image.digest);
       expect(tokens.requests).toEqual([
-        expect.objectContaining({ method: 'GET', user: 'alice', scopes: ['repository:client/source:pull'], outcome: 'issued' }),
+        expect.objectContaining({
+          method: 'GET',
+          user: 'alice',
+          scopes: ['repository:client/source:pull'],
+          outcome: 'issued',
+        }),
       ]);
 
       const target = { registry: r.host, path: 'client/target' };
       const layer = image.layers[0];
       if (!layer || !got) throw new Error('fixture has no layer');
-      await client.pushBlob(target, { digest: layer.digest, size: layer.size }, {
-        open: () => {
-          throw new Error('a mounted blob must not be read');
+      await client.pushBlob(
+        target,
+        { digest: layer.digest, size: layer.size },
+        {
+          open: () => {
+            throw new Error('a mounted blob must not be read');
+          },
+          mountFrom: 'client/source',
         },
-        mountFrom: 'client/source',
-      });
-      await client.pushBlob(target, { digest: image.configDigest, size: image.configBytes.length }, { open: () => bufferStream(image.configBytes), mountFrom: 'client/source' });
+      );
+      await client.pushBlob(
+        target,
+        { digest: image.configDigest, size: image.configBytes.length },
+        { open: () => bufferStream(image.configBytes), mountFrom: 'client/source' },
+      );
       expect(await client.putManifest(target, 'v1', got.mediaType, got.bytes)).toBe(image.digest);
       const scopes = tokens.requests.map((t) => t.scopes.join(' '));
       expect(scopes).toContain('repository:client/target:pull,push');

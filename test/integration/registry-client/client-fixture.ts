@@ -32,7 +32,9 @@ const made: DistributionRegistry[] = [];
 afterAll(() => made.splice(0).forEach((c) => c.close()));
 
 export function makeClient(
-  options: Partial<RegistryClientOptions> & { credentials?: Record<string, { username: string; password: string }> } = {},
+  options: Partial<RegistryClientOptions> & {
+    credentials?: Record<string, { username: string; password: string }>;
+  } = {},
 ): { client: DistributionRegistry; logger: RecordingLogger } {
   const logger = recordingLogger();
   const { credentials, ...rest } = options;

@@ -45,7 +45,8 @@ describe('fault proxy in front of the real registry', () => {
   });
   beforeEach(() => proxy.setHooks([]));
 
-  const client = (): ReturnType<typeof makeClient> => makeClient({ credentials: { [proxy.host]: { username: 'alice', password: 'secret' } } });
+  const client = (): ReturnType<typeof makeClient> =>
+    makeClient({ credentials: { [proxy.host]: { username: 'alice', password: 'secret' } } });
   const repo = (): { registry: string; path: string } => ({ registry: proxy.host, path: 'client/faults' });
 
   it('survives dropped connections', async () => {
@@ -64,18 +65,29 @@ describe('fault proxy in front of the real registry', () => {
   });
 
   it('waits as long as a 429 Retry-After asks', async () => {
-    proxy.setHooks(failTimes(1, tagsList, { status: 429, headers: { 'Retry-After': '1' }, body: '{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}' }));
+    proxy.setHooks(
+      failTimes(1, tagsList, {
+        status: 429,
+        headers: { 'Retry-After': '1' },
+        body: '{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}',
+      }),
+    );
     const { client: c, logger } = client();
     const started = Date.now();
     expect(await c.listTags(repo())).toEqual(['v1']);
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
-    expect(logger.warnings).toEqual([expect.stringContaining('HTTP 429 (TOOMANYREQUESTS: slow down); retrying in 1.0s')]);
+    expect(logger.warnings).toEqual([
+      expect.stringContaining('HTTP 429 (TOOMANYREQUESTS: slow down); retrying in 1.0s'),
+    ]);
   });
 
   it('gives up on a registry that keeps failing, naming the attempts', async () => {
     proxy.setHooks(failTimes(Infinity, tagsList, { status: 503 }));
     const { client: c } = client();
-    await expect(c.listTags(repo())).rejects.toMatchObject({ code: 'REGISTRY', message: expect.stringMatching(/HTTP 503 \(after 4 attempts\)$/) });
+    await expect(c.listTags(repo())).rejects.toMatchObject({
+      code: 'REGISTRY',
+      message: expect.stringMatching(/HTTP 503 \(after 4 attempts\)$/),
+    });
   });
 
   it('resumes a truncated blob from where it broke, and the bytes verify', async () => {
@@ -92,7 +104,10 @@ describe('fault proxy in front of the real registry', () => {
     proxy.setHooks(truncate(1000, isBlobGet));
     const { client: c } = client();
     const stream = await c.getBlob(repo(), big);
-    await expect(readAll(stream)).rejects.toMatchObject({ code: 'NETWORK', message: expect.stringContaining('(after 4 attempts)') });
+    await expect(readAll(stream)).rejects.toMatchObject({
+      code: 'NETWORK',
+      message: expect.stringContaining('(after 4 attempts)'),
+    });
   });
 
   it('rejects a blob with wrong bytes at once, without retrying', async () => {
@@ -100,7 +115,9 @@ describe('fault proxy in front of the real registry', () => {
     const { client: c } = client();
     if (!layer) throw new Error('fixture has no layer');
     const before = proxy.requests.filter((r) => isBlobGet(r)).length;
-    const error = await readAll(await c.getBlob(repo(), { digest: layer.digest, size: layer.size })).catch((e: unknown) => e);
+    const error = await readAll(await c.getBlob(repo(), { digest: layer.digest, size: layer.size })).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(DigestMismatchError);
     expect((error as ResourceError).message).toContain(`expected ${layer.digest}`);
     expect(proxy.requests.filter((r) => isBlobGet(r)).length - before).toBe(1);
@@ -127,6 +144,8 @@ describe('fault proxy in front of the real registry', () => {
     const bytes = await readAll(await c.getBlob({ registry: reg.get().host, path: 'client/faults' }, big));
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     expect(bytes.length).toBe(big.size);
-    console.log(`blob download: ${(big.size / 1048576 / seconds).toFixed(0)} MiB/s (${big.size} bytes in ${(seconds * 1000).toFixed(0)} ms)`);
+    console.log(
+      `blob download: ${(big.size / 1048576 / seconds).toFixed(0)} MiB/s (${big.size} bytes in ${(seconds * 1000).toFixed(0)} ms)`,
+    );
   });
 });

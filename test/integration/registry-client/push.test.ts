@@ -24,21 +24,41 @@ describe('pushing with the client', () => {
 
   it('pushes an image (small blobs in one PUT, a big one in chunks) that skopeo reads back, then mounts it elsewhere', async () => {
     const r = reg.get();
-    const { client, logger } = makeClient({ pushScope: true, monolithicUploadMaxBytes: 1024 * 1024, uploadChunkBytes: 512 * 1024 });
+    const { client, logger } = makeClient({
+      pushScope: true,
+      monolithicUploadMaxBytes: 1024 * 1024,
+      uploadChunkBytes: 512 * 1024,
+    });
     const image = randomImage('client-push', { layers: 1 });
     const big = generatedBlob('client-push-big', 2 * 1024 * 1024 + 123);
     const repo = { registry: r.host, path: 'client/push' };
     const smallLayer = image.layers[0];
     if (!smallLayer) throw new Error('fixture has no layer');
 
-    await client.pushBlob(repo, { digest: smallLayer.digest, size: smallLayer.size }, { open: () => bufferStream(smallLayer.bytes) });
-    await client.pushBlob(repo, { digest: image.configDigest, size: image.configBytes.length }, { open: () => bufferStream(image.configBytes) });
+    await client.pushBlob(
+      repo,
+      { digest: smallLayer.digest, size: smallLayer.size },
+      { open: () => bufferStream(smallLayer.bytes) },
+    );
+    await client.pushBlob(
+      repo,
+      { digest: image.configDigest, size: image.configBytes.length },
+      { open: () => bufferStream(image.configBytes) },
+    );
     await client.pushBlob(repo, big, { open: big.open });
     // Already there: no second upload.
-    await client.pushBlob(repo, big, { open: () => { throw new Error('must not re-upload'); } });
+    await client.pushBlob(repo, big, {
+      open: () => {
+        throw new Error('must not re-upload');
+      },
+    });
 
     const manifest = JSON.parse(image.manifestBytes.toString('utf8')) as { layers: unknown[] };
-    manifest.layers.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: big.digest, size: big.size });
+    manifest.layers.push({
+      mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+      digest: big.digest,
+      size: big.size,
+    });
     const bytes = Buffer.from(JSON.stringify(manifest));
     const digest = await client.putManifest(repo, 'v1', 'application/vnd.oci.image.manifest.v1+json', bytes);
 
@@ -49,8 +69,17 @@ describe('pushing with the client', () => {
     expect(fetched.length).toBe(big.size);
 
     const other = { registry: r.host, path: 'client/mounted' };
-    for (const blob of [{ digest: big.digest, size: big.size }, { digest: smallLayer.digest, size: smallLayer.size }, { digest: image.configDigest, size: image.configBytes.length }]) {
-      await client.pushBlob(other, blob, { open: () => { throw new Error('mount expected'); }, mountFrom: 'client/push' });
+    for (const blob of [
+      { digest: big.digest, size: big.size },
+      { digest: smallLayer.digest, size: smallLayer.size },
+      { digest: image.configDigest, size: image.configBytes.length },
+    ]) {
+      await client.pushBlob(other, blob, {
+        open: () => {
+          throw new Error('mount expected');
+        },
+        mountFrom: 'client/push',
+      });
     }
     await client.putManifest(other, 'v1', 'application/vnd.oci.image.manifest.v1+json', bytes);
     expect((await skopeoInspect(`${r.host}/client/mounted:v1`)).Digest).toBe(digest);
@@ -65,7 +94,11 @@ describe('pushing with the client', () => {
     const layer = image.layers[0];
     if (!layer) throw new Error('fixture has no layer');
     await client.pushBlob(repo, { digest: layer.digest, size: layer.size }, { open: () => bufferStream(layer.bytes) });
-    await client.pushBlob(repo, { digest: image.configDigest, size: image.configBytes.length }, { open: () => bufferStream(image.configBytes) });
+    await client.pushBlob(
+      repo,
+      { digest: image.configDigest, size: image.configBytes.length },
+      { open: () => bufferStream(image.configBytes) },
+    );
     const tags = Array.from({ length: 105 }, (_, i) => `t${String(i).padStart(3, '0')}`);
     for (const tag of tags) await client.putManifest(repo, tag, image.mediaType, image.manifestBytes);
     expect(await client.listTags(repo)).toEqual(tags);
@@ -82,7 +115,11 @@ describe('loopback throughput', () => {
     const blob = generatedBlob('client-throughput', 32 * 1024 * 1024);
     const results: string[] = [];
     for (const mode of ['monolithic', 'chunked'] as const) {
-      const { client } = makeClient(mode === 'monolithic' ? { monolithicUploadMaxBytes: 64 * 1024 * 1024 } : { monolithicUploadMaxBytes: 0, uploadChunkBytes: 8 * 1024 * 1024 });
+      const { client } = makeClient(
+        mode === 'monolithic'
+          ? { monolithicUploadMaxBytes: 64 * 1024 * 1024 }
+          : { monolithicUploadMaxBytes: 0, uploadChunkBytes: 8 * 1024 * 1024 },
+      );
       const repo = { registry: r.host, path: `client/throughput-${mode}` };
       let t = process.hrtime.bigint();
       await client.pushBlob(repo, blob, { open: blob.open });

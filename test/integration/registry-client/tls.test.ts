@@ -17,16 +17,22 @@ describe('TLS registry with a private CA', () => {
     expect((await client.headManifest(repo, 'v1'))?.digest).toBe(image.digest);
     const layer = image.layers[0];
     if (!layer) throw new Error('fixture has no layer');
-    expect((await client.getBlobBytes(repo, { digest: layer.digest, size: layer.size })).equals(layer.bytes)).toBe(true);
+    expect((await client.getBlobBytes(repo, { digest: layer.digest, size: layer.size })).equals(layer.bytes)).toBe(
+      true,
+    );
   });
 
   it('fails with a TLS error that says how to fix it, and never downgrades to HTTP', async () => {
     const r = reg.get();
     const { client } = makeClient();
-    const error = (await client.listTags({ registry: r.host, path: 'client/tls' }).catch((e: unknown) => e)) as ResourceError;
+    const error = (await client
+      .listTags({ registry: r.host, path: 'client/tls' })
+      .catch((e: unknown) => e)) as ResourceError;
     expect(error).toBeInstanceOf(ResourceError);
     expect(error.code).toBe('TLS');
-    expect(error.message).toMatch(new RegExp(`^TLS certificate of registry ${r.host} is not trusted: .*source\\.ca_certs.*source\\.insecure: true`));
+    expect(error.message).toMatch(
+      new RegExp(`^TLS certificate of registry ${r.host} is not trusted: .*source\\.ca_certs.*source\\.insecure: true`),
+    );
   });
 
   it('works with insecure (verification skipped for that registry only)', async () => {

@@ -122,7 +122,9 @@ describe('FsImageInputs', () => {
   it('says what it expected when the file is neither kind', async () => {
     const path = join(dir, 'other.tar');
     writeTarFile(path, [{ path: 'readme.txt', content: 'hi' }]);
-    await expect(inputs.open(path)).rejects.toThrow('neither an OCI archive (index.json) nor a docker save tarball (manifest.json)');
+    await expect(inputs.open(path)).rejects.toThrow(
+      'neither an OCI archive (index.json) nor a docker save tarball (manifest.json)',
+    );
     const notTar = join(dir, 'garbage.bin');
     writeFileSync(notTar, Buffer.alloc(2048, 7));
     await expect(inputs.open(notTar)).rejects.toThrow('not a valid tar file');

@@ -9,7 +9,8 @@ describe('goGlob (Go filepath.Glob semantics)', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'glob-test-'));
     mkdirSync(join(dir, 'build/out'), { recursive: true });
-    for (const f of ['image-a.tar', 'image-b.tar', 'image.tar', '.hidden.tar', 'build/out/image.tar']) writeFileSync(join(dir, f), '');
+    for (const f of ['image-a.tar', 'image-b.tar', 'image.tar', '.hidden.tar', 'build/out/image.tar'])
+      writeFileSync(join(dir, f), '');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -22,7 +22,10 @@ function imageBlobs(image: BuiltImage): TarEntry[] {
 export function layoutEntries(root: BuiltImage | BuiltIndex, extraIndexEntries = 0): TarEntry[] {
   const descriptor = { mediaType: root.mediaType, digest: root.digest, size: root.manifestBytes.length };
   const index = { schemaVersion: 2, manifests: Array.from({ length: 1 + extraIndexEntries }, () => descriptor) };
-  const blobs = root.kind === 'image' ? imageBlobs(root) : [blob(root.digest, root.manifestBytes), ...root.images.flatMap(imageBlobs)];
+  const blobs =
+    root.kind === 'image'
+      ? imageBlobs(root)
+      : [blob(root.digest, root.manifestBytes), ...root.images.flatMap(imageBlobs)];
   const unique = new Map(blobs.map((b) => [b.path, b]));
   return [
     { path: 'oci-layout', content: '{"imageLayoutVersion":"1.0.0"}' },
@@ -52,8 +55,14 @@ export function dockerSaveEntries(
   const configName = `${image.configDigest.slice('sha256:'.length)}.json`;
   const layerNames = image.layers.map((_, i) => `layer${i}/layer.tar`);
   return [
-    { path: 'manifest.json', content: JSON.stringify([{ Config: configName, RepoTags: [repoTag], Layers: layerNames }]) },
+    {
+      path: 'manifest.json',
+      content: JSON.stringify([{ Config: configName, RepoTags: [repoTag], Layers: layerNames }]),
+    },
     { path: configName, content: image.configBytes },
-    ...image.layers.map((l, i) => ({ path: layerNames[i] as string, content: layerContent === 'tar' ? l.tar : l.bytes })),
+    ...image.layers.map((l, i) => ({
+      path: layerNames[i] as string,
+      content: layerContent === 'tar' ? l.tar : l.bytes,
+    })),
   ];
 }

@@ -10,7 +10,9 @@ const items = [
 describe('progress reporter', () => {
   it('redraws one bar per layer in place on a terminal', () => {
     const out: string[] = [];
-    const progress = createProgress(items, { isTTY: true, write: (t) => out.push(t) }, new RecordingLogger(), { ttyIntervalMs: 60_000 });
+    const progress = createProgress(items, { isTTY: true, write: (t) => out.push(t) }, new RecordingLogger(), {
+      ttyIntervalMs: 60_000,
+    });
     progress.advance(0, 1024 * 1024);
     progress.stop();
     progress.advance(1, 1024 * 1024);
@@ -28,7 +30,9 @@ describe('progress reporter', () => {
 
   it('prints plain lines only for layers that moved, and one line when a layer is done', () => {
     const out: string[] = [];
-    const progress = createProgress(items, { isTTY: false, write: (t) => out.push(t) }, new RecordingLogger(), { plainIntervalMs: 60_000 });
+    const progress = createProgress(items, { isTTY: false, write: (t) => out.push(t) }, new RecordingLogger(), {
+      plainIntervalMs: 60_000,
+    });
     progress.advance(0, 512 * 1024);
     progress.stop();
     progress.advance(1, 1024 * 1024);

@@ -1,4 +1,15 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
@@ -26,7 +37,15 @@ async function unpackError(layers: Layer[], options: Parameters<typeof fixture>[
 }
 
 function rawLayer(bytes: Buffer): Layer {
-  return { bytes, digest: sha256Digest(bytes), diffId: sha256Digest(bytes), mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', size: bytes.length, compression: 'gzip', tar: bytes };
+  return {
+    bytes,
+    digest: sha256Digest(bytes),
+    diffId: sha256Digest(bytes),
+    mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+    size: bytes.length,
+    compression: 'gzip',
+    tar: bytes,
+  };
 }
 
 describe('rootfs unpacking: files, modes, times, owners', () => {
@@ -71,9 +90,17 @@ describe('rootfs unpacking: files, modes, times, owners', () => {
         { path: 'opt/', type: 'dir', mtime: 2000 },
         { path: 'opt/x', content: 'x' },
       ]),
-      layerFromFiles([{ path: 'etc/.wh.a' }, { path: 'etc/b', content: 'B' }, { path: 'etc/c', content: 'c' }, { path: 'opt/.wh..wh..opq' }]),
+      layerFromFiles([
+        { path: 'etc/.wh.a' },
+        { path: 'etc/b', content: 'B' },
+        { path: 'etc/c', content: 'c' },
+        { path: 'opt/.wh..wh..opq' },
+      ]),
       // A layer that has an entry for the directory sets its time.
-      layerFromFiles([{ path: 'opt/', type: 'dir', mtime: 3000 }, { path: 'opt/y', content: 'y' }]),
+      layerFromFiles([
+        { path: 'opt/', type: 'dir', mtime: 3000 },
+        { path: 'opt/y', content: 'y' },
+      ]),
     ]);
     expect(readdirSync(join(rootfs, 'etc')).sort()).toEqual(['b', 'c']);
     expect(statSync(join(rootfs, 'etc')).mtimeMs).toBe(1000_000);
@@ -82,7 +109,10 @@ describe('rootfs unpacking: files, modes, times, owners', () => {
 
   it('keeps read-only directories enterable and writable for later layers when not restoring owners (rootless)', async () => {
     const layers = [
-      layerFromFiles([{ path: 'ro/', type: 'dir', mode: 0o555 }, { path: 'ro/a', content: 'a' }]),
+      layerFromFiles([
+        { path: 'ro/', type: 'dir', mode: 0o555 },
+        { path: 'ro/a', content: 'a' },
+      ]),
       layerFromFiles([{ path: 'ro/b', content: 'b' }]),
     ];
     const rootless = await unpack(layers, { chown: false });
@@ -144,7 +174,12 @@ describe('rootfs unpacking: files, modes, times, owners', () => {
         layerFromFiles(files('plain'), { compression: 'none' }),
       ],
       // The zstd layer announced as gzip, the plain one as gzip too.
-      { mediaTypes: { 1: 'application/vnd.docker.image.rootfs.diff.tar.gzip', 2: 'application/vnd.docker.image.rootfs.diff.tar.gzip' } },
+      {
+        mediaTypes: {
+          1: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+          2: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+        },
+      },
     );
     expect(readFileSync(join(rootfs, 'gz.txt'), 'utf8')).toBe('content of gz\n');
     expect(readFileSync(join(rootfs, 'zst.txt'), 'utf8')).toBe('content of zst\n');
@@ -211,14 +246,20 @@ describe('rootfs unpacking: layers, whiteouts, opaque directories, links', () =>
       layerFromFiles([d('top-dir-2/')]),
       layerFromFiles([d('top-dir-2/'), f('top-dir-2/file-gone')]),
       layerFromFiles([d('top-dir-2/'), d('top-dir-2/nested-dir-gone/')]),
-      layerFromFiles([d('top-dir-2/'), d('top-dir-2/nested-dir-gone/'), f('top-dir-2/nested-dir-gone/nested-file-gone')]),
+      layerFromFiles([
+        d('top-dir-2/'),
+        d('top-dir-2/nested-dir-gone/'),
+        f('top-dir-2/nested-dir-gone/nested-file-gone'),
+      ]),
       layerFromFiles([f('.wh.top-dir-2')]),
       layerFromFiles([d('top-dir-3/'), d('top-dir-3/nested-dir-gone/')]),
       layerFromFiles([d('top-dir-3/'), f('top-dir-3/.wh..wh..opq'), d('top-dir-3/nested-dir/')]),
     ]);
     const tree = (dir: string, prefix = ''): string[] =>
       readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-        e.isDirectory() ? [`${prefix}${e.name}/`, ...tree(join(dir, e.name), `${prefix}${e.name}/`)] : [`${prefix}${e.name}`],
+        e.isDirectory()
+          ? [`${prefix}${e.name}/`, ...tree(join(dir, e.name), `${prefix}${e.name}/`)]
+          : [`${prefix}${e.name}`],
       );
     expect(tree(rootfs).sort()).toEqual([
       'top-dir-1/',
@@ -317,7 +358,9 @@ describe('rootfs unpacking: hostile layers', () => {
     const f = fixture([layerFromFiles([{ path: '../escape', content: 'x' }])]);
     const error = await f.output.writeRootfs(f.dest, f.image).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'UNSAFE_CONTENT' });
-    expect((error as Error).message).toMatch(/layer 1\/1 \(sha256:[0-9a-f]{64}\): entry "\.\.\/escape" points outside the rootfs/);
+    expect((error as Error).message).toMatch(
+      /layer 1\/1 \(sha256:[0-9a-f]{64}\): entry "\.\.\/escape" points outside the rootfs/,
+    );
     expect(existsSync(join(f.dest, 'escape'))).toBe(false);
   });
 
@@ -350,7 +393,10 @@ describe('rootfs unpacking: hostile layers', () => {
     chmodSync(outsideDir, 0o700);
     utimesSync(outsideDir, 5000, 5000);
     const rootfs = await unpack([
-      layerFromFiles([{ path: 'base/', type: 'dir', mtime: 100 }, { path: 'base/f', content: 'f' }]),
+      layerFromFiles([
+        { path: 'base/', type: 'dir', mtime: 100 },
+        { path: 'base/f', content: 'f' },
+      ]),
       layerFromFiles([
         { path: 'd/', type: 'dir', mode: 0o777, mtime: 1 },
         { path: 'base/g', content: 'g' },
@@ -364,7 +410,9 @@ describe('rootfs unpacking: hostile layers', () => {
   });
 
   it('refuses hardlinks to files outside the rootfs', async () => {
-    const error = await unpackError([layerFromFiles([{ path: 'stolen', type: 'link', linkname: '../../../etc/passwd' }])]);
+    const error = await unpackError([
+      layerFromFiles([{ path: 'stolen', type: 'link', linkname: '../../../etc/passwd' }]),
+    ]);
     expect(error.code).toBe('UNSAFE_CONTENT');
     expect(error.message).toContain('hardlink target of "stolen"');
   });
@@ -396,7 +444,10 @@ describe('rootfs unpacking: hostile layers', () => {
   });
 
   it('fails cleanly on a truncated gzip stream (whose digest matches what was served)', async () => {
-    const whole = layerFromFiles([{ path: 'big', content: Buffer.alloc(200_000, 7) }, { path: 'after', content: 'a' }]);
+    const whole = layerFromFiles([
+      { path: 'big', content: Buffer.alloc(200_000, 7) },
+      { path: 'after', content: 'a' },
+    ]);
     const error = await unpackError([rawLayer(whole.bytes.subarray(0, Math.floor(whole.bytes.length / 2)))]);
     expect(error.code).toBe('REGISTRY');
     expect(error.message).toMatch(/layer 1\/1 \(sha256:[0-9a-f]{64}\) is corrupt: unexpected end of file/);
@@ -459,7 +510,10 @@ describe('rootfs unpacking: concurrency and streaming', () => {
   it('hands over a layer still downloading: the spooled part first, then the rest of the live stream', async () => {
     const big = Buffer.alloc(600_000);
     for (let i = 0; i < big.length; i++) big[i] = (i * 31) % 251;
-    const layers = [layerFromFiles([{ path: 'first', content: 'one' }]), layerFromFiles([{ path: 'big', content: big }], { compression: 'none' })];
+    const layers = [
+      layerFromFiles([{ path: 'first', content: 'one' }]),
+      layerFromFiles([{ path: 'big', content: big }], { compression: 'none' }),
+    ];
     let spooledWhileWaiting = false;
     const f = fixture(layers, {
       concurrency: 2,
@@ -505,7 +559,9 @@ describe('rootfs unpacking: failures while downloading ahead', () => {
         const broken = new PassThrough();
         void (async () => {
           for await (const chunk of source as Readable) broken.write((chunk as Buffer).subarray(0, 1000));
-          broken.destroy(new ResourceError('DIGEST_MISMATCH', 'blob of registry.test/team/app: content has digest sha256:bad'));
+          broken.destroy(
+            new ResourceError('DIGEST_MISMATCH', 'blob of registry.test/team/app: content has digest sha256:bad'),
+          );
         })();
         return broken;
       },
@@ -519,7 +575,8 @@ describe('rootfs unpacking: failures while downloading ahead', () => {
     const layers = [0, 1].map((i) => layerFromFiles([{ path: `f${i}`, content: 'x' }]));
     const f = fixture(layers, {
       openBlob: async (blob, open) => {
-        if (blob.digest === layers[1]?.digest) throw new ResourceError('NOT_FOUND', `blob ${blob.digest} not found in registry.test/team/app`);
+        if (blob.digest === layers[1]?.digest)
+          throw new ResourceError('NOT_FOUND', `blob ${blob.digest} not found in registry.test/team/app`);
         return open();
       },
     });
@@ -533,7 +590,14 @@ describe('rootfs unpacking: failures while downloading ahead', () => {
 describe('rootfs unpacking: debug output', () => {
   it('logs layers, whiteouts, links and skipped entries instead of progress bars', async () => {
     const layers = [
-      layerFromFiles([{ path: 'a', content: 'a' }, { path: 'b', type: 'link', linkname: 'a' }, { path: 'null', type: 'char' }], { compression: 'zstd' }),
+      layerFromFiles(
+        [
+          { path: 'a', content: 'a' },
+          { path: 'b', type: 'link', linkname: 'a' },
+          { path: 'null', type: 'char' },
+        ],
+        { compression: 'zstd' },
+      ),
       layerFromFiles([{ path: '.wh.a' }]),
     ];
     const f = fixture(layers, { debug: true });

@@ -70,10 +70,19 @@ export function fixture(
   });
   const open = (blob: OutputBlob): Promise<Readable> => registry.getBlob(REPO, blob);
   const image: ImageToWrite = {
-    manifest: { digest: built.digest, mediaType: built.mediaType, size: built.manifestBytes.length, bytes: built.manifestBytes },
+    manifest: {
+      digest: built.digest,
+      mediaType: built.mediaType,
+      size: built.manifestBytes.length,
+      bytes: built.manifestBytes,
+    },
     configDigest: built.configDigest,
     config: built.configBytes,
-    layers: layers.map((l, i) => ({ digest: l.digest, size: l.size, mediaType: options.mediaTypes?.[i] ?? l.mediaType })),
+    layers: layers.map((l, i) => ({
+      digest: l.digest,
+      size: l.size,
+      mediaType: options.mediaTypes?.[i] ?? l.mediaType,
+    })),
     openBlob: options.openBlob ? (blob) => options.openBlob?.(blob, () => open(blob)) as Promise<Readable> : open,
   };
   const dest = tempDir();

@@ -12,7 +12,9 @@ import { memoryLogger } from './support';
 describe('registryClientModule', () => {
   it('binds RegistryPort to one DistributionRegistry built from the bound options', async () => {
     const container = new Container();
-    container.bind<RegistryClientOptions>(RegistryClientOptions).toConstantValue({ auth: new StaticCredentialsAuth({}), logger: memoryLogger() });
+    container
+      .bind<RegistryClientOptions>(RegistryClientOptions)
+      .toConstantValue({ auth: new StaticCredentialsAuth({}), logger: memoryLogger() });
     await container.load(registryClientModule);
     const port = container.get<RegistryPort>(RegistryPort);
     expect(port).toBeInstanceOf(DistributionRegistry);

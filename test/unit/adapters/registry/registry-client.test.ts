@@ -25,7 +25,11 @@ async function server(handler: Parameters<typeof serve>[0]): Promise<TestServer>
   return s;
 }
 
-function client(host: string, extra: Partial<RegistryClientOptions> = {}, logger: MemoryLogger = memoryLogger()): DistributionRegistry {
+function client(
+  host: string,
+  extra: Partial<RegistryClientOptions> = {},
+  logger: MemoryLogger = memoryLogger(),
+): DistributionRegistry {
   const c = new DistributionRegistry({
     auth: new StaticCredentialsAuth({}),
     logger,
@@ -39,9 +43,12 @@ function client(host: string, extra: Partial<RegistryClientOptions> = {}, logger
 }
 
 const repoOf = (s: TestServer, path = 'foo/bar'): RepositoryRef => ({ registry: s.host, path });
-const registryRequests = (s: TestServer): string[] => s.requests.filter((r) => r.url !== '/v2/').map((r) => `${r.method} ${r.url}`);
+const registryRequests = (s: TestServer): string[] =>
+  s.requests.filter((r) => r.url !== '/v2/').map((r) => `${r.method} ${r.url}`);
 
-const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: {}, layers: [] }));
+const manifest = Buffer.from(
+  JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: {}, layers: [] }),
+);
 
 describe('DistributionRegistry against a scripted registry', () => {
   it('fetches one token per scope for the run, with Basic credentials and the challenge service', async () => {
@@ -54,22 +61,37 @@ describe('DistributionRegistry against a scripted registry', () => {
       }
       if (req.headers.authorization !== `Bearer tok-${token.issued}` || token.issued === 0) {
         const scope = req.url === '/v2/' ? '' : ',scope="repository:foo/bar:pull"';
-        json(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }, {
-          'WWW-Authenticate': `Bearer realm="http://${host()}/token",service="test-registry"${scope}`,
-        });
+        json(
+          res,
+          401,
+          { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] },
+          {
+            'WWW-Authenticate': `Bearer realm="http://${host()}/token",service="test-registry"${scope}`,
+          },
+        );
         return;
       }
       if (req.url.includes('/manifests/')) {
-        res.writeHead(200, { 'Content-Type': MediaType.OciManifest, 'Docker-Content-Digest': sha256(manifest), 'Content-Length': manifest.length });
+        res.writeHead(200, {
+          'Content-Type': MediaType.OciManifest,
+          'Docker-Content-Digest': sha256(manifest),
+          'Content-Length': manifest.length,
+        });
         res.end(req.method === 'HEAD' ? undefined : manifest);
         return;
       }
       json(res, 200, { name: 'foo/bar', tags: ['a'] });
     });
     const host = (): string => s.host;
-    const c = client(s.host, { auth: new StaticCredentialsAuth({ [s.host]: { username: 'alice', password: 'secret' } }) });
+    const c = client(s.host, {
+      auth: new StaticCredentialsAuth({ [s.host]: { username: 'alice', password: 'secret' } }),
+    });
 
-    expect(await c.headManifest(repoOf(s), 'latest')).toEqual({ digest: sha256(manifest), mediaType: MediaType.OciManifest, size: manifest.length });
+    expect(await c.headManifest(repoOf(s), 'latest')).toEqual({
+      digest: sha256(manifest),
+      mediaType: MediaType.OciManifest,
+      size: manifest.length,
+    });
     expect((await c.getManifest(repoOf(s), 'latest'))?.bytes.equals(manifest)).toBe(true);
     expect(await c.listTags(repoOf(s))).toEqual(['a']);
 
@@ -102,7 +124,16 @@ describe('DistributionRegistry against a scripted registry', () => {
       json(res, 500, {});
     });
     const c = client(s.host, { auth: new StaticCredentialsAuth({ [s.host]: { username: 'u', password: 'p' } }) });
-    await c.pushBlob(repoOf(s), { digest: sha256('x'), size: 1 }, { open: () => { throw new Error('mounted blobs are not read'); }, mountFrom: 'other/repo' });
+    await c.pushBlob(
+      repoOf(s),
+      { digest: sha256('x'), size: 1 },
+      {
+        open: () => {
+          throw new Error('mounted blobs are not read');
+        },
+        mountFrom: 'other/repo',
+      },
+    );
     expect(scopes).toContainEqual(['repository:foo/bar:pull,push']);
     expect(scopes).toContainEqual(['repository:foo/bar:pull,push', 'repository:other/repo:pull']);
   });
@@ -115,11 +146,18 @@ describe('DistributionRegistry against a scripted registry', () => {
         json(res, 200, { token: `tok-${tokens}` });
         return;
       }
-      json(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'nope' }] }, {
-        'WWW-Authenticate': `Bearer realm="http://${s.host}/token",service="svc"`,
-      });
+      json(
+        res,
+        401,
+        { errors: [{ code: 'UNAUTHORIZED', message: 'nope' }] },
+        {
+          'WWW-Authenticate': `Bearer realm="http://${s.host}/token",service="svc"`,
+        },
+      );
     });
-    const c = client(s.host, { auth: new StaticCredentialsAuth({ [s.host]: { username: 'alice', password: 'wrong-pass' } }) });
+    const c = client(s.host, {
+      auth: new StaticCredentialsAuth({ [s.host]: { username: 'alice', password: 'wrong-pass' } }),
+    });
     const error = (await c.listTags(repoOf(s)).catch((e: unknown) => e)) as ResourceError;
     expect(error).toBeInstanceOf(ResourceError);
     expect(error.code).toBe('AUTHENTICATION');
@@ -135,8 +173,14 @@ describe('DistributionRegistry against a scripted registry', () => {
       json(res, 401, {}, { 'WWW-Authenticate': 'Basic realm="r"' });
     });
     const c = client(s.host, { auth: new StaticCredentialsAuth({ [s.host]: { username: 'bob', password: 'pw' } }) });
-    await expect(c.listTags(repoOf(s, 'forbidden/x'))).rejects.toMatchObject({ code: 'AUTHENTICATION', message: expect.stringContaining('HTTP 403 DENIED: denied') });
-    await expect(c.listTags(repoOf(s))).rejects.toMatchObject({ code: 'AUTHENTICATION', message: expect.stringContaining('(user bob)') });
+    await expect(c.listTags(repoOf(s, 'forbidden/x'))).rejects.toMatchObject({
+      code: 'AUTHENTICATION',
+      message: expect.stringContaining('HTTP 403 DENIED: denied'),
+    });
+    await expect(c.listTags(repoOf(s))).rejects.toMatchObject({
+      code: 'AUTHENTICATION',
+      message: expect.stringContaining('(user bob)'),
+    });
     // Basic: one try with the credentials; resending the same ones could not help.
     expect(registryRequests(s).filter((r) => r.startsWith('GET /v2/foo/bar'))).toHaveLength(1);
   });
@@ -145,7 +189,9 @@ describe('DistributionRegistry against a scripted registry', () => {
     const s = await server((_req, res) => {
       json(res, 401, {}, { 'WWW-Authenticate': 'Bearer realm="http://auth.example.com/token",service="svc"' });
     });
-    const c = client(s.host, { auth: new StaticCredentialsAuth({ [s.host]: { username: 'alice', password: 'secret' } }) });
+    const c = client(s.host, {
+      auth: new StaticCredentialsAuth({ [s.host]: { username: 'alice', password: 'secret' } }),
+    });
     await expect(c.listTags(repoOf(s))).rejects.toMatchObject({
       code: 'AUTHENTICATION',
       message: expect.stringContaining('refusing to send the credentials'),
@@ -160,12 +206,17 @@ describe('DistributionRegistry against a scripted registry', () => {
       res.end(blob);
     });
     const s = await server((req, res) => {
-      if (req.headers.authorization !== basic('u', 'p')) return json(res, 401, {}, { 'WWW-Authenticate': 'Basic realm="r"' });
+      if (req.headers.authorization !== basic('u', 'p'))
+        return json(res, 401, {}, { 'WWW-Authenticate': 'Basic realm="r"' });
       res.writeHead(307, { Location: `${storage.url}/bucket/blob?X-Signature=abc`, 'Content-Length': '0' });
       res.end();
     });
     const logger = memoryLogger();
-    const c = client(s.host, { auth: new StaticCredentialsAuth({ [s.host]: { username: 'u', password: 'p' } }) }, logger);
+    const c = client(
+      s.host,
+      { auth: new StaticCredentialsAuth({ [s.host]: { username: 'u', password: 'p' } }) },
+      logger,
+    );
     const bytes = await c.getBlobBytes(repoOf(s), { digest: sha256(blob), size: blob.length });
     expect(bytes.equals(blob)).toBe(true);
     expect(storage.requests).toHaveLength(1);
@@ -216,7 +267,11 @@ describe('DistributionRegistry against a scripted registry', () => {
       res.end(req.method === 'HEAD' ? undefined : manifest);
     });
     const c = client(s.host);
-    expect(await c.headManifest(repoOf(s), 'latest')).toEqual({ digest: sha256(manifest), mediaType: MediaType.OciManifest, size: manifest.length });
+    expect(await c.headManifest(repoOf(s), 'latest')).toEqual({
+      digest: sha256(manifest),
+      mediaType: MediaType.OciManifest,
+      size: manifest.length,
+    });
     expect(registryRequests(s)).toEqual(['HEAD /v2/foo/bar/manifests/latest', 'GET /v2/foo/bar/manifests/latest']);
   });
 
@@ -235,25 +290,34 @@ describe('DistributionRegistry against a scripted registry', () => {
     const s = await server((req, res) => {
       if (req.url === '/v2/') return json(res, 200, {});
       calls++;
-      if (calls === 1) return json(res, 429, { errors: [{ code: 'TOOMANYREQUESTS', message: 'slow down' }] }, { 'Retry-After': '0' });
+      if (calls === 1)
+        return json(res, 429, { errors: [{ code: 'TOOMANYREQUESTS', message: 'slow down' }] }, { 'Retry-After': '0' });
       if (calls === 2) return json(res, 503, {});
       json(res, 200, { tags: ['x'] });
     });
     const logger = memoryLogger();
     expect(await client(s.host, {}, logger).listTags(repoOf(s))).toEqual(['x']);
     expect(logger.warnings).toHaveLength(2);
-    expect(logger.warnings[0]).toMatch(/listing tags of .*: HTTP 429 \(TOOMANYREQUESTS: slow down\); retrying in 0\.0s \(attempt 2\/4\)/);
+    expect(logger.warnings[0]).toMatch(
+      /listing tags of .*: HTTP 429 \(TOOMANYREQUESTS: slow down\); retrying in 0\.0s \(attempt 2\/4\)/,
+    );
   });
 
   it('gives up on persistent 502 after the configured attempts, and does not retry 400', async () => {
     const s = await server((req, res) => {
       if (req.url === '/v2/') return json(res, 200, {});
-      if (req.url.includes('bad')) return json(res, 400, { errors: [{ code: 'NAME_INVALID', message: 'invalid name' }] });
+      if (req.url.includes('bad'))
+        return json(res, 400, { errors: [{ code: 'NAME_INVALID', message: 'invalid name' }] });
       json(res, 502, {});
     });
     const c = client(s.host);
-    await expect(c.listTags(repoOf(s))).rejects.toMatchObject({ code: 'REGISTRY', message: expect.stringMatching(/HTTP 502 \(after 4 attempts\)$/) });
-    await expect(c.listTags(repoOf(s, 'bad'))).rejects.toMatchObject({ message: expect.stringContaining('HTTP 400 NAME_INVALID: invalid name') });
+    await expect(c.listTags(repoOf(s))).rejects.toMatchObject({
+      code: 'REGISTRY',
+      message: expect.stringMatching(/HTTP 502 \(after 4 attempts\)$/),
+    });
+    await expect(c.listTags(repoOf(s, 'bad'))).rejects.toMatchObject({
+      message: expect.stringContaining('HTTP 400 NAME_INVALID: invalid name'),
+    });
     expect(registryRequests(s).filter((r) => r.includes('bad'))).toHaveLength(1);
   });
 
@@ -272,7 +336,10 @@ describe('DistributionRegistry against a scripted registry', () => {
         return;
       }
       const start = Number(range[1]);
-      res.writeHead(206, { 'Content-Length': blob.length - start, 'Content-Range': `bytes ${start}-${blob.length - 1}/${blob.length}` });
+      res.writeHead(206, {
+        'Content-Length': blob.length - start,
+        'Content-Range': `bytes ${start}-${blob.length - 1}/${blob.length}`,
+      });
       res.end(blob.subarray(start));
     });
     const logger = memoryLogger();
@@ -311,13 +378,20 @@ describe('DistributionRegistry against a scripted registry', () => {
       if (req.url === '/v2/') return json(res, 200, {});
       if (req.method === 'HEAD') return json(res, 404, {});
       if (req.method === 'POST') {
-        res.writeHead(202, { Location: `http://${s.host}/v2/foo/bar/blobs/uploads/u1?_state=s0`, 'Content-Length': '0' });
+        res.writeHead(202, {
+          Location: `http://${s.host}/v2/foo/bar/blobs/uploads/u1?_state=s0`,
+          'Content-Length': '0',
+        });
         return res.end();
       }
       if (req.method === 'PATCH') {
         received.push(req.body);
         const end = received.reduce((n, b) => n + b.length, 0) - 1;
-        res.writeHead(202, { Location: `/v2/foo/bar/blobs/uploads/u1?_state=s${received.length}`, Range: `0-${end}`, 'Content-Length': '0' });
+        res.writeHead(202, {
+          Location: `/v2/foo/bar/blobs/uploads/u1?_state=s${received.length}`,
+          Range: `0-${end}`,
+          'Content-Length': '0',
+        });
         return res.end();
       }
       if (req.method === 'PUT') {
@@ -349,7 +423,11 @@ describe('DistributionRegistry against a scripted registry', () => {
     });
     const c = client(s.host, { monolithicUploadMaxBytes: 1, uploadChunkBytes: 4 });
     await expect(
-      c.pushBlob(repoOf(s), { digest: sha256('expected'), size: 8 }, { open: () => bufferStream(Buffer.from('actually')) }),
+      c.pushBlob(
+        repoOf(s),
+        { digest: sha256('expected'), size: 8 },
+        { open: () => bufferStream(Buffer.from('actually')) },
+      ),
     ).rejects.toBeInstanceOf(DigestMismatchError);
     expect(s.requests.filter((r) => r.method === 'PUT')).toHaveLength(0);
   });
@@ -357,7 +435,12 @@ describe('DistributionRegistry against a scripted registry', () => {
   it('returns the digest the registry reports for a pushed manifest, or the sha256 of the bytes', async () => {
     const s = await server((req, res) => {
       if (req.url === '/v2/') return json(res, 200, {});
-      res.writeHead(201, req.url.endsWith('with') ? { 'Docker-Content-Digest': sha256('reported'), 'Content-Length': '0' } : { 'Content-Length': '0' });
+      res.writeHead(
+        201,
+        req.url.endsWith('with')
+          ? { 'Docker-Content-Digest': sha256('reported'), 'Content-Length': '0' }
+          : { 'Content-Length': '0' },
+      );
       res.end();
     });
     const c = client(s.host);

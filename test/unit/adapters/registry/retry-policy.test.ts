@@ -69,16 +69,26 @@ describe('retry policy', () => {
 
   it('honours Retry-After instead of the backoff', async () => {
     const clock = fakeClock();
-    const policy = new RetryPolicy({ attempts: 3, baseDelayMs: 1, maxDelayMs: 1, totalMs: 60_000 }, memoryLogger(), clock);
+    const policy = new RetryPolicy(
+      { attempts: 3, baseDelayMs: 1, maxDelayMs: 1, totalMs: 60_000 },
+      memoryLogger(),
+      clock,
+    );
     let calls = 0;
     await policy.run('x', () => (++calls === 1 ? Promise.reject(transient('HTTP 429', 2000)) : Promise.resolve()));
     expect(clock.slept).toEqual([2000]);
   });
 
   it('gives up after the attempts with the last error and its code', async () => {
-    const policy = new RetryPolicy({ attempts: 3, baseDelayMs: 1, maxDelayMs: 1, totalMs: 60_000 }, memoryLogger(), fakeClock());
+    const policy = new RetryPolicy(
+      { attempts: 3, baseDelayMs: 1, maxDelayMs: 1, totalMs: 60_000 },
+      memoryLogger(),
+      fakeClock(),
+    );
     let calls = 0;
-    const error = await policy.run('x', () => (calls++, Promise.reject(transient('HTTP 502')))).catch((e: unknown) => e);
+    const error = await policy
+      .run('x', () => (calls++, Promise.reject(transient('HTTP 502'))))
+      .catch((e: unknown) => e);
     expect(calls).toBe(3);
     expect(error).toBeInstanceOf(ResourceError);
     expect((error as ResourceError).code).toBe('REGISTRY');
@@ -87,14 +97,22 @@ describe('retry policy', () => {
 
   it('never starts a wait that would overrun the time budget', async () => {
     const clock = fakeClock();
-    const policy = new RetryPolicy({ attempts: 10, baseDelayMs: 1, maxDelayMs: 1, totalMs: 5_000 }, memoryLogger(), clock);
+    const policy = new RetryPolicy(
+      { attempts: 10, baseDelayMs: 1, maxDelayMs: 1, totalMs: 5_000 },
+      memoryLogger(),
+      clock,
+    );
     const error = await policy.run('x', () => Promise.reject(transient('HTTP 429', 30_000))).catch((e: unknown) => e);
     expect(clock.slept).toEqual([]);
     expect((error as Error).message).toMatch(/after 1 attempts; retrying in 30s would exceed the 5\.0s retry budget/);
   });
 
   it('does not retry permanent errors', async () => {
-    const policy = new RetryPolicy({ attempts: 5, baseDelayMs: 1, maxDelayMs: 1, totalMs: 5_000 }, memoryLogger(), fakeClock());
+    const policy = new RetryPolicy(
+      { attempts: 5, baseDelayMs: 1, maxDelayMs: 1, totalMs: 5_000 },
+      memoryLogger(),
+      fakeClock(),
+    );
     let calls = 0;
     const permanent = new ResourceError('NOT_FOUND', 'gone');
     await expect(policy.run('x', () => (calls++, Promise.reject(permanent)))).rejects.toBe(permanent);

@@ -5,7 +5,11 @@ import { StaticCredentialsAuth } from '../../../../src/adapters/auth/static-cred
 describe('StaticCredentialsAuth', () => {
   it('returns Basic credentials for a configured registry and nothing for others', async () => {
     const auth = new StaticCredentialsAuth({ '127.0.0.1:5000': { username: 'alice', password: 'secret' } });
-    expect(await auth.credentialsFor('127.0.0.1:5000')).toEqual({ kind: 'basic', username: 'alice', password: 'secret' });
+    expect(await auth.credentialsFor('127.0.0.1:5000')).toEqual({
+      kind: 'basic',
+      username: 'alice',
+      password: 'secret',
+    });
     expect(await auth.credentialsFor('127.0.0.1:5001')).toBeUndefined();
   });
 

@@ -8,7 +8,11 @@ describe('parseWwwAuthenticate', () => {
     );
     expect(challenge).toEqual({
       scheme: 'bearer',
-      params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/alpine:pull' },
+      params: {
+        realm: 'https://auth.docker.io/token',
+        service: 'registry.docker.io',
+        scope: 'repository:library/alpine:pull',
+      },
     });
   });
 
@@ -21,7 +25,9 @@ describe('parseWwwAuthenticate', () => {
   });
 
   it('splits several challenges, in one header or joined by Node', () => {
-    const challenges = parseWwwAuthenticate('Basic realm="registry, the one", Bearer realm="https://x/token", service=unquoted');
+    const challenges = parseWwwAuthenticate(
+      'Basic realm="registry, the one", Bearer realm="https://x/token", service=unquoted',
+    );
     expect(challenges.map((c) => c.scheme)).toEqual(['basic', 'bearer']);
     expect(challenges[0]?.params.realm).toBe('registry, the one');
     expect(challenges[1]?.params).toEqual({ realm: 'https://x/token', service: 'unquoted' });

@@ -9,8 +9,12 @@ import { ImageMother } from '../../../support/image-mother';
 class RecordingLogger implements Logger {
   readonly lines: string[] = [];
   readonly debugEnabled = false;
-  info(m: string): void { this.lines.push(m); }
-  warn(m: string): void { this.lines.push(`WARN ${m}`); }
+  info(m: string): void {
+    this.lines.push(m);
+  }
+  warn(m: string): void {
+    this.lines.push(`WARN ${m}`);
+  }
   debug(): void {}
 }
 
@@ -54,7 +58,9 @@ describe('check, tag mode', () => {
   it('returns the current digest once when the cursor is current', async () => {
     const { mother, run } = setup();
     const current = mother.image(repo, ['latest'], 'x');
-    expect(await run({ tag: 'latest' }, { tag: 'latest', digest: current })).toEqual([{ tag: 'latest', digest: current }]);
+    expect(await run({ tag: 'latest' }, { tag: 'latest', digest: current })).toEqual([
+      { tag: 'latest', digest: current },
+    ]);
   });
 
   it('returns [] for a missing tag or a missing repository', async () => {
@@ -109,14 +115,18 @@ describe('check with registry_mirror', () => {
   it('uses the mirror for Docker Hub repositories', async () => {
     const { mother, registry, run } = setup();
     const digest = mother.image(mirror, ['3'], 'm');
-    expect(await run({ repository: 'alpine', tag: '3', registry_mirror: { host: 'mirror.test:5000' } })).toEqual([{ tag: '3', digest }]);
+    expect(await run({ repository: 'alpine', tag: '3', registry_mirror: { host: 'mirror.test:5000' } })).toEqual([
+      { tag: '3', digest },
+    ]);
     expect(registry.calls.map((c) => c.repository)).toEqual(['mirror.test:5000/library/alpine']);
   });
 
   it('falls back to the origin with a warning when the mirror lacks the tag', async () => {
     const { mother, logger, run } = setup();
     const digest = mother.image(hub, ['3'], 'hub');
-    expect(await run({ repository: 'alpine', tag: '3', registry_mirror: { host: 'mirror.test:5000' } })).toEqual([{ tag: '3', digest }]);
+    expect(await run({ repository: 'alpine', tag: '3', registry_mirror: { host: 'mirror.test:5000' } })).toEqual([
+      { tag: '3', digest },
+    ]);
     expect(logger.lines).toEqual([
       'WARN checking mirror mirror.test:5000/library/alpine found nothing; checking index.docker.io/library/alpine',
     ]);
@@ -125,7 +135,9 @@ describe('check with registry_mirror', () => {
   it('ignores the mirror for a repository with an explicit registry', async () => {
     const { mother, registry, run } = setup();
     const digest = mother.image(repo, ['latest'], 'x');
-    expect(await run({ tag: 'latest', registry_mirror: { host: 'mirror.test:5000' } })).toEqual([{ tag: 'latest', digest }]);
+    expect(await run({ tag: 'latest', registry_mirror: { host: 'mirror.test:5000' } })).toEqual([
+      { tag: 'latest', digest },
+    ]);
     expect(registry.calls.every((c) => c.repository === 'registry.test/team/app')).toBe(true);
   });
 });
@@ -146,7 +158,12 @@ describe('check, semver mode lookups', () => {
         return inner.headManifest(r, ref);
       },
     });
-    const check = new CheckImage(slow, new RecordingLogger(), { lookupConcurrency: 6 }, { os: 'linux', architecture: 'amd64' });
+    const check = new CheckImage(
+      slow,
+      new RecordingLogger(),
+      { lookupConcurrency: 6 },
+      { os: 'linux', architecture: 'amd64' },
+    );
     const versions = await check.run({ source: { repository: 'registry.test/team/app' } });
     expect(versions).toHaveLength(20);
     expect(peak).toBe(6);

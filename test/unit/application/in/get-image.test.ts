@@ -40,7 +40,10 @@ function setup() {
 function appImage(platform = HOST, extra: Partial<Parameters<typeof buildImage>[0]> = {}): BuiltImage {
   return buildImage({
     layers: [
-      layerFromFiles([{ path: 'etc/', type: 'dir' }, { path: 'etc/os', content: `${platform.architecture}\n` }]),
+      layerFromFiles([
+        { path: 'etc/', type: 'dir' },
+        { path: 'etc/os', content: `${platform.architecture}\n` },
+      ]),
       layerFromFiles([{ path: 'app', content: 'app', mode: 0o755 }]),
     ],
     config: {
@@ -119,7 +122,9 @@ describe('GetImage: rootfs (default format)', () => {
     const image = appImage();
     push(registry, REPO, image);
     const response = await useCase.run(
-      request(image.digest, { params: { label_regex: '^(org\\.opencontainers|com\\.)', annotation_regex: 'revision|other' } }),
+      request(image.digest, {
+        params: { label_regex: '^(org\\.opencontainers|com\\.)', annotation_regex: 'revision|other' },
+      }),
       dest,
     );
     expect(response.metadata).toEqual([
@@ -136,8 +141,13 @@ describe('GetImage: rootfs (default format)', () => {
     const { registry, useCase, dest } = setup();
     const image = buildImage({ layers: [layerFromFiles([{ path: 'f', content: 'f' }])], config: {} });
     push(registry, REPO, image);
-    const response = await useCase.run({ source: { repository: 'registry.test/team/app' }, version: { digest: image.digest }, params: {} }, dest);
-    expect(readFileSync(join(dest, 'metadata.json'), 'utf8')).toBe('{"cmd":null,"entrypoint":null,"env":null,"user":""}\n');
+    const response = await useCase.run(
+      { source: { repository: 'registry.test/team/app' }, version: { digest: image.digest }, params: {} },
+      dest,
+    );
+    expect(readFileSync(join(dest, 'metadata.json'), 'utf8')).toBe(
+      '{"cmd":null,"entrypoint":null,"env":null,"user":""}\n',
+    );
     expect(readFileSync(join(dest, 'labels.json'), 'utf8')).toBe('{}\n');
     expect(readFileSync(join(dest, 'tag'), 'utf8')).toBe('');
     expect(response.metadata).toEqual([{ name: 'repository', value: 'registry.test/team/app' }]);
@@ -193,7 +203,10 @@ describe('GetImage: skip_download', () => {
     const { registry, useCase, dest } = setup();
     const image = appImage();
     push(registry, REPO, image);
-    const response = await useCase.run(request(image.digest, { params: { skip_download: true, label_regex: '.' } }), dest);
+    const response = await useCase.run(
+      request(image.digest, { params: { skip_download: true, label_regex: '.' } }),
+      dest,
+    );
     expect(readdirSync(dest).sort()).toEqual(['digest', 'repository', 'tag']);
     expect(registry.calls).toEqual([]);
     expect(response.metadata).toEqual([
@@ -206,7 +219,10 @@ describe('GetImage: skip_download', () => {
     const { registry, useCase, dest } = setup();
     const image = appImage();
     push(registry, REPO, image);
-    const response = await useCase.run(request(image.digest, { params: { skip_download: true, annotation_regex: 'revision' } }), dest);
+    const response = await useCase.run(
+      request(image.digest, { params: { skip_download: true, annotation_regex: 'revision' } }),
+      dest,
+    );
     expect(response.metadata.at(-1)).toEqual({ name: 'org.opencontainers.image.revision', value: 'abc123' });
     expect(registry.calls.map((c) => c.method)).toEqual(['getManifest']);
   });
@@ -260,10 +276,16 @@ describe('GetImage: oci and oci-layout', () => {
       manifests: [{ mediaType: image.mediaType, size: image.manifestBytes.length, digest: image.digest }],
     });
     const blobs = readdirSync(join(oci, 'blobs/sha256')).sort();
-    const expected = [image.digest, image.configDigest, ...image.layers.map((l) => l.digest)].map((d) => d.slice(7)).sort();
+    const expected = [image.digest, image.configDigest, ...image.layers.map((l) => l.digest)]
+      .map((d) => d.slice(7))
+      .sort();
     expect(blobs).toEqual(expected);
     for (const hex of blobs) {
-      expect(createHash('sha256').update(readFileSync(join(oci, 'blobs/sha256', hex))).digest('hex')).toBe(hex);
+      expect(
+        createHash('sha256')
+          .update(readFileSync(join(oci, 'blobs/sha256', hex)))
+          .digest('hex'),
+      ).toBe(hex);
     }
   });
 
@@ -273,7 +295,10 @@ describe('GetImage: oci and oci-layout', () => {
     const arm = appImage({ os: 'linux', architecture: 'arm64' });
     const index = buildIndex([amd, arm]);
     push(registry, REPO, index);
-    const response = await useCase.run(request(index.digest, { params: { format: 'oci-layout', label_regex: 'zeta' } }), dest);
+    const response = await useCase.run(
+      request(index.digest, { params: { format: 'oci-layout', label_regex: 'zeta' } }),
+      dest,
+    );
     const oci = join(dest, 'oci');
     expect(readFileSync(join(oci, 'index.json'))).toEqual(index.manifestBytes);
     expect(existsSync(join(oci, 'single-image-digest'))).toBe(false);
@@ -310,7 +335,9 @@ describe('GetImage: registry_mirror', () => {
       'warn: mirror mirror.test:5000/library/busybox does not have it; falling back to index.docker.io/library/busybox',
     ]);
     expect(readFileSync(join(dest, 'repository'), 'utf8')).toBe('busybox');
-    const manifest = JSON.parse(tarEntries(join(dest, 'image.tar')).get('manifest.json')?.toString() ?? '') as { RepoTags: string[] }[];
+    const manifest = JSON.parse(tarEntries(join(dest, 'image.tar')).get('manifest.json')?.toString() ?? '') as {
+      RepoTags: string[];
+    }[];
     expect(manifest[0]?.RepoTags).toEqual(['busybox:latest']);
   });
 
@@ -323,7 +350,9 @@ describe('GetImage: registry_mirror', () => {
     registry.store.putBlob(mirror, image.configBytes);
     registry.store.putBlob(mirror, (image.layers[0] as { bytes: Buffer }).bytes);
     await useCase.run({ source, version: { digest: image.digest }, params: {} }, dest);
-    expect(logger.lines.some((l) => /^warn: mirror mirror\.test:5000\/library\/busybox failed \(.*not found/.test(l))).toBe(true);
+    expect(
+      logger.lines.some((l) => /^warn: mirror mirror\.test:5000\/library\/busybox failed \(.*not found/.test(l)),
+    ).toBe(true);
     expect(readdirSync(join(dest, 'rootfs')).sort()).toEqual(['app', 'etc']);
   });
 });

@@ -58,9 +58,17 @@ describe('pushImage', () => {
 
   it('skips foreign layers (with urls) that the input does not carry', async () => {
     const manifest = JSON.parse(image.manifestBytes.toString()) as { layers: Array<Record<string, unknown>> };
-    manifest.layers.push({ mediaType: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip', digest: sha(Buffer.from('win')), size: 3, urls: ['https://example.invalid/l'] });
+    manifest.layers.push({
+      mediaType: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
+      digest: sha(Buffer.from('win')),
+      size: 3,
+      urls: ['https://example.invalid/l'],
+    });
     const bytes = Buffer.from(JSON.stringify(manifest));
-    const input = memoryInput({ digest: sha(bytes), mediaType: image.mediaType, bytes }, [layer.bytes, image.configBytes]);
+    const input = memoryInput({ digest: sha(bytes), mediaType: image.mediaType, bytes }, [
+      layer.bytes,
+      image.configBytes,
+    ]);
     const registry = new InMemoryRegistry();
     await pushImage(registry, repo, input, ['x'], quiet, { concurrency: 2 });
     expect(registry.store.manifest(repo, 'x')?.digest).toBe(sha(bytes));

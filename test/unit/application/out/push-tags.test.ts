@@ -24,37 +24,152 @@ function inputs(partial: {
 }
 
 // Every "pushing semver tags" entry of the Go resource's out_test.go (names kept).
-const goCases: Array<{ name: string; existing: string[] | undefined; variant?: string; version: string; bump?: boolean; pushed: string[] }> = [
+const goCases: Array<{
+  name: string;
+  existing: string[] | undefined;
+  variant?: string;
+  version: string;
+  bump?: boolean;
+  pushed: string[];
+}> = [
   { name: 'semver tag with no variant', existing: [], version: '1.2.3', pushed: ['1.2.3'] },
   { name: 'semver tag with variant', existing: [], variant: 'ubuntu', version: '1.2.3', pushed: ['1.2.3-ubuntu'] },
-  { name: 'bumping aliases with no existing image', existing: undefined, version: '1.2.3', bump: true, pushed: ['1.2.3', '1.2', '1', 'latest'] },
-  { name: 'bumping aliases with no existing tags', existing: [], version: '1.2.3', bump: true, pushed: ['1.2.3', '1.2', '1', 'latest'] },
-  { name: 'not bumping aliases if a prerelease is given', existing: [], version: '1.2.3-alpha.1', bump: true, pushed: ['1.2.3-alpha.1'] },
-  { name: 'bumping aliases if only older versions exist', existing: ['1.2.2'], version: '1.2.3', bump: true, pushed: ['1.2.3', '1.2', '1', 'latest'] },
-  { name: 'not bumping anything if a newer patch already exists', existing: ['1.2.4'], version: '1.2.3', bump: true, pushed: ['1.2.3'] },
-  { name: 'not bumping major if a newer minor already exists', existing: ['1.3.0'], version: '1.2.3', bump: true, pushed: ['1.2.3', '1.2'] },
-  { name: 'bumping minor and major, but not latest, if a newer major version exists', existing: ['2.0.0'], version: '1.2.3', bump: true, pushed: ['1.2.3', '1.2', '1'] },
-  { name: 'bumping everything even if a newer non-variant minor exists', existing: ['1.3.0'], variant: 'lts', version: '1.2.3', bump: true, pushed: ['1.2.3-lts', '1.2-lts', '1-lts', 'lts'] },
-  { name: 'bumping everything if the only available version is a prerelease', existing: ['2.0.0-rc.1'], version: '1.2.3', bump: true, pushed: ['1.2.3', '1.2', '1', 'latest'] },
-  { name: 'bumping everything if the only available version is a different variant', existing: ['2.0.0-goodbye'], variant: 'hello', version: '1.2.3', bump: true, pushed: ['1.2.3-hello', '1.2-hello', '1-hello', 'hello'] },
-  { name: 'bumping variant aliases with no existing image', existing: undefined, variant: 'hello', version: '1.2.3', bump: true, pushed: ['1.2.3-hello', '1.2-hello', '1-hello', 'hello'] },
-  { name: 'bumping variant aliases with no existing tags', existing: [], variant: 'hello', version: '1.2.3', bump: true, pushed: ['1.2.3-hello', '1.2-hello', '1-hello', 'hello'] },
-  { name: 'bumping minor and major, but not latest, if a newer major version exists with the same variant', existing: ['2.0.0-hello'], variant: 'hello', version: '1.2.3', bump: true, pushed: ['1.2.3-hello', '1.2-hello', '1-hello'] },
-  { name: 'bumping aliases if only older versions exist of the same variant', existing: ['1.2.2-hello'], variant: 'hello', version: '1.2.3', bump: true, pushed: ['1.2.3-hello', '1.2-hello', '1-hello', 'hello'] },
-  { name: 'not bumping anything if a newer patch already exists of the same variant', existing: ['1.2.4-hello'], variant: 'hello', version: '1.2.3', bump: true, pushed: ['1.2.3-hello'] },
-  { name: 'not bumping major if a newer minor already exists of the same variant', existing: ['1.3.0-hello'], variant: 'hello', version: '1.2.3', bump: true, pushed: ['1.2.3-hello', '1.2-hello'] },
+  {
+    name: 'bumping aliases with no existing image',
+    existing: undefined,
+    version: '1.2.3',
+    bump: true,
+    pushed: ['1.2.3', '1.2', '1', 'latest'],
+  },
+  {
+    name: 'bumping aliases with no existing tags',
+    existing: [],
+    version: '1.2.3',
+    bump: true,
+    pushed: ['1.2.3', '1.2', '1', 'latest'],
+  },
+  {
+    name: 'not bumping aliases if a prerelease is given',
+    existing: [],
+    version: '1.2.3-alpha.1',
+    bump: true,
+    pushed: ['1.2.3-alpha.1'],
+  },
+  {
+    name: 'bumping aliases if only older versions exist',
+    existing: ['1.2.2'],
+    version: '1.2.3',
+    bump: true,
+    pushed: ['1.2.3', '1.2', '1', 'latest'],
+  },
+  {
+    name: 'not bumping anything if a newer patch already exists',
+    existing: ['1.2.4'],
+    version: '1.2.3',
+    bump: true,
+    pushed: ['1.2.3'],
+  },
+  {
+    name: 'not bumping major if a newer minor already exists',
+    existing: ['1.3.0'],
+    version: '1.2.3',
+    bump: true,
+    pushed: ['1.2.3', '1.2'],
+  },
+  {
+    name: 'bumping minor and major, but not latest, if a newer major version exists',
+    existing: ['2.0.0'],
+    version: '1.2.3',
+    bump: true,
+    pushed: ['1.2.3', '1.2', '1'],
+  },
+  {
+    name: 'bumping everything even if a newer non-variant minor exists',
+    existing: ['1.3.0'],
+    variant: 'lts',
+    version: '1.2.3',
+    bump: true,
+    pushed: ['1.2.3-lts', '1.2-lts', '1-lts', 'lts'],
+  },
+  {
+    name: 'bumping everything if the only available version is a prerelease',
+    existing: ['2.0.0-rc.1'],
+    version: '1.2.3',
+    bump: true,
+    pushed: ['1.2.3', '1.2', '1', 'latest'],
+  },
+  {
+    name: 'bumping everything if the only available version is a different variant',
+    existing: ['2.0.0-goodbye'],
+    variant: 'hello',
+    version: '1.2.3',
+    bump: true,
+    pushed: ['1.2.3-hello', '1.2-hello', '1-hello', 'hello'],
+  },
+  {
+    name: 'bumping variant aliases with no existing image',
+    existing: undefined,
+    variant: 'hello',
+    version: '1.2.3',
+    bump: true,
+    pushed: ['1.2.3-hello', '1.2-hello', '1-hello', 'hello'],
+  },
+  {
+    name: 'bumping variant aliases with no existing tags',
+    existing: [],
+    variant: 'hello',
+    version: '1.2.3',
+    bump: true,
+    pushed: ['1.2.3-hello', '1.2-hello', '1-hello', 'hello'],
+  },
+  {
+    name: 'bumping minor and major, but not latest, if a newer major version exists with the same variant',
+    existing: ['2.0.0-hello'],
+    variant: 'hello',
+    version: '1.2.3',
+    bump: true,
+    pushed: ['1.2.3-hello', '1.2-hello', '1-hello'],
+  },
+  {
+    name: 'bumping aliases if only older versions exist of the same variant',
+    existing: ['1.2.2-hello'],
+    variant: 'hello',
+    version: '1.2.3',
+    bump: true,
+    pushed: ['1.2.3-hello', '1.2-hello', '1-hello', 'hello'],
+  },
+  {
+    name: 'not bumping anything if a newer patch already exists of the same variant',
+    existing: ['1.2.4-hello'],
+    variant: 'hello',
+    version: '1.2.3',
+    bump: true,
+    pushed: ['1.2.3-hello'],
+  },
+  {
+    name: 'not bumping major if a newer minor already exists of the same variant',
+    existing: ['1.3.0-hello'],
+    variant: 'hello',
+    version: '1.2.3',
+    bump: true,
+    pushed: ['1.2.3-hello', '1.2-hello'],
+  },
 ];
 
 describe('computePushTags', () => {
   it.each(goCases)('$name', async (c) => {
-    const tags = await computePushTags(inputs({ existing: c.existing, variant: c.variant, version: c.version, bump: c.bump }));
+    const tags = await computePushTags(
+      inputs({ existing: c.existing, variant: c.variant, version: c.version, bump: c.bump }),
+    );
     expect([...tags].sort()).toEqual([...c.pushed].sort());
     // The version tag comes first when there is no source.tag: it is what `out` reports.
     expect(tags[0]).toBe(c.pushed[0]);
   });
 
   it('non-semver version: invalid semantic version error (Go wording)', async () => {
-    await expect(computePushTags(inputs({ version: 'hoogily-boogily' }))).rejects.toThrow('invalid semantic version: "hoogily-boogily"');
+    await expect(computePushTags(inputs({ version: 'hoogily-boogily' }))).rejects.toThrow(
+      'invalid semantic version: "hoogily-boogily"',
+    );
   });
 
   it('no version and no tag: "no tag specified"', async () => {

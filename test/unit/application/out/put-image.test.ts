@@ -8,13 +8,21 @@ import { PutImage } from '../../../../src/application/out/put-image';
 import type { OutRequest } from '../../../../src/application/request-types';
 import type { Logger } from '../../../../src/ports/logger';
 import { buildImage, buildIndex, layerFromFiles } from '../../../integration/support/image-fixtures';
-import { dockerSaveEntries, layoutEntries, writeEntriesToDir, writeTarFile } from '../../adapters/image-input/layout-fixtures';
+import {
+  dockerSaveEntries,
+  layoutEntries,
+  writeEntriesToDir,
+  writeTarFile,
+} from '../../adapters/image-input/layout-fixtures';
 
 const repo = { registry: 'registry.example:5000', path: 'team/app' };
 const quiet: Logger = { info: () => {}, warn: () => {}, debug: () => {}, debugEnabled: false };
 
 function request(params: Partial<OutRequest['params']>, source: Partial<OutRequest['source']> = {}): OutRequest {
-  return { source: { repository: 'registry.example:5000/team/app', ...source }, params: { image: 'image.tar', ...params } };
+  return {
+    source: { repository: 'registry.example:5000/team/app', ...source },
+    params: { image: 'image.tar', ...params },
+  };
 }
 
 describe('PutImage', () => {
@@ -47,8 +55,10 @@ describe('PutImage', () => {
         { name: 'tags', value: 'dev v-extra1 v-extra2' },
       ],
     });
-    for (const tag of ['dev', 'v-extra1', 'v-extra2']) expect(registry.store.manifest(repo, tag)?.digest).toBe(amd.digest);
-    for (const d of [layerA.digest, layerB.digest, amd.configDigest]) expect(registry.store.hasBlob(repo, d)).toBe(true);
+    for (const tag of ['dev', 'v-extra1', 'v-extra2'])
+      expect(registry.store.manifest(repo, tag)?.digest).toBe(amd.digest);
+    for (const d of [layerA.digest, layerB.digest, amd.configDigest])
+      expect(registry.store.hasBlob(repo, d)).toBe(true);
     // Tags are written only after every blob is in.
     const firstManifest = registry.calls.findIndex((c) => c.method === 'putManifest');
     const lastBlob = registry.calls.map((c) => c.method).lastIndexOf('pushBlob');
@@ -67,7 +77,10 @@ describe('PutImage', () => {
 
   it('pushes a multi-arch layout: children by digest, then the index, whose digest is kept', async () => {
     const registry = new InMemoryRegistry();
-    const response = await new PutImage(registry, new FsImageInputs(), quiet).execute(request({ image: 'multi', version: '1.2.3' }), src);
+    const response = await new PutImage(registry, new FsImageInputs(), quiet).execute(
+      request({ image: 'multi', version: '1.2.3' }),
+      src,
+    );
     expect(response.version).toEqual({ tag: '1.2.3', digest: index.digest });
     expect(registry.store.manifest(repo, '1.2.3')?.bytes.equals(index.manifestBytes)).toBe(true);
     const manifestPuts = registry.calls.filter((c) => c.method === 'putManifest').map((c) => c.reference);
@@ -90,8 +103,14 @@ describe('PutImage', () => {
     const registry = new InMemoryRegistry();
     const base = { registry: repo.registry, path: 'team/base' };
     for (const layer of amd.layers) registry.store.putBlob(base, layer.bytes);
-    writeTarFile(join(src, 'from-base.tar'), dockerSaveEntries(amd, 'compressed', 'registry.example:5000/team/base:1.0'));
-    await new PutImage(registry, new FsImageInputs(), quiet).execute(request({ image: 'from-base.tar' }, { tag: 't' }), src);
+    writeTarFile(
+      join(src, 'from-base.tar'),
+      dockerSaveEntries(amd, 'compressed', 'registry.example:5000/team/base:1.0'),
+    );
+    await new PutImage(registry, new FsImageInputs(), quiet).execute(
+      request({ image: 'from-base.tar' }, { tag: 't' }),
+      src,
+    );
     const pushes = registry.calls.filter((c) => c.method === 'pushBlob').map((c) => c.reference);
     expect(pushes.sort()).toEqual([amd.configDigest, `mount:${layerA.digest}`, `mount:${layerB.digest}`].sort());
   });
@@ -99,13 +118,18 @@ describe('PutImage', () => {
   it('does not mount from another registry', async () => {
     const registry = new InMemoryRegistry();
     writeTarFile(join(src, 'elsewhere.tar'), dockerSaveEntries(amd, 'compressed', 'other.example/team/base:1.0'));
-    await new PutImage(registry, new FsImageInputs(), quiet).execute(request({ image: 'elsewhere.tar' }, { tag: 't' }), src);
+    await new PutImage(registry, new FsImageInputs(), quiet).execute(
+      request({ image: 'elsewhere.tar' }, { tag: 't' }),
+      src,
+    );
     expect(registry.calls.filter((c) => c.reference?.startsWith('mount:'))).toEqual([]);
   });
 
   it('glob errors name the pattern (and the matches)', async () => {
     const put = new PutImage(new InMemoryRegistry(), new FsImageInputs(), quiet);
-    await expect(put.execute(request({ image: 'nomatch*.tar' }, { tag: 't' }), src)).rejects.toThrow("no files match glob 'nomatch*.tar'");
+    await expect(put.execute(request({ image: 'nomatch*.tar' }, { tag: 't' }), src)).rejects.toThrow(
+      "no files match glob 'nomatch*.tar'",
+    );
     await expect(put.execute(request({ image: '[is]*.tar' }, { tag: 't' }), src)).rejects.toThrow(
       `too many files match glob '[is]*.tar': ${join(src, 'image.tar')}, ${join(src, 'saved.tar')}`,
     );
@@ -113,7 +137,9 @@ describe('PutImage', () => {
 
   it('fails before touching the registry when no tag is given', async () => {
     const registry = new InMemoryRegistry();
-    await expect(new PutImage(registry, new FsImageInputs(), quiet).execute(request({}), src)).rejects.toThrow('no tag specified');
+    await expect(new PutImage(registry, new FsImageInputs(), quiet).execute(request({}), src)).rejects.toThrow(
+      'no tag specified',
+    );
     expect(registry.calls).toEqual([]);
   });
 });

@@ -36,7 +36,10 @@ describe('request parsing (Go field names and types)', () => {
   it.each([
     ['{"source":{"repository":"r","bogus":1}}', 'unknown field "source.bogus" in request'],
     ['{"source":{"repository":"r"},"extra":true}', 'unknown field "extra" in request'],
-    ['{"source":{"repository":"r","registry_mirror":{"host":"h","port":1}}}', 'unknown field "source.registry_mirror.port"'],
+    [
+      '{"source":{"repository":"r","registry_mirror":{"host":"h","port":1}}}',
+      'unknown field "source.registry_mirror.port"',
+    ],
     ['{"source":{}}', 'source.repository is required'],
     ['{"source":{"repository":""}}', 'source.repository is required'],
     ['{}', 'source is required'],
@@ -54,7 +57,9 @@ describe('request parsing (Go field names and types)', () => {
 
   it('validates in requests: version and format', () => {
     expect(() => parseInRequest('{"source":{"repository":"r"}}')).toThrow('version is required');
-    expect(() => parseInRequest('{"source":{"repository":"r"},"version":{"tag":"x"}}')).toThrow('version.digest is required');
+    expect(() => parseInRequest('{"source":{"repository":"r"},"version":{"tag":"x"}}')).toThrow(
+      'version.digest is required',
+    );
     expect(() =>
       parseInRequest('{"source":{"repository":"r"},"version":{"digest":"sha256:a"},"params":{"format":"tarball"}}'),
     ).toThrow('params.format must be one of rootfs, oci, oci-layout; got "tarball"');
