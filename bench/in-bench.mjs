@@ -2,86 +2,36 @@
 // realistic image (≈250 MB, ≈25k files, 5 layers, shared with out-bench) and a 1 GiB single-layer
 // image, both pushed to a real local docker-registry. Everything lives under /dev/shm.
 // Run alone with `node bench/in-bench.mjs [--runs N]`, or through bench/run.mjs (runInBench()).
-import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { createGzip, gzipSync } from 'node:zlib';
 import {
   BENCH_ROOT,
   ROOT,
+  assertValidTarLayer,
+  ensureRealisticImage,
   median,
   runsArg,
   secondsSince,
-  sha256,
   startRegistry,
+  tarEntry,
   tarHeader,
-  tarPadding,
   timed,
-  writeLayoutBlob,
+  writeGzipLayer,
   writeLayoutImage,
 } from './support.mjs';
 
 const WORK = join(BENCH_ROOT, 'in');
 const BIG_BYTES = 1024 ** 3;
 
-/**
- * The realistic image: 5 gzip layers of ≈50 MiB and 5000 files each (25k files, ≈250 MiB),
- * sizes spread like a distro (many small files, some large), half incompressible, with
- * directories, symlinks, hardlinks, and whiteouts of earlier layers' files.
- */
-function ensureRealisticImage() {
-  const layout = join(WORK, 'realistic-layout');
-  if (existsSync(join(layout, 'index.json'))) return layout;
-  rmSync(layout, { recursive: true, force: true });
-  mkdirSync(join(layout, 'blobs/sha256'), { recursive: true });
-  const layers = [];
-  const perLayer = 5000;
-  const layerBytes = 50 * 1024 * 1024;
-  for (let l = 0; l < 5; l++) {
-    const parts = [];
-    const add = (name, content, type = '0', linkname = '', mode = 0o644) => {
-      parts.push(tarHeader(name, content.length, type, linkname, mode), content, tarPadding(content.length));
-    };
-    for (let d = 0; d < 50; d++) add(`usr/lib/pkg${l}/d${d}/`, Buffer.alloc(0), '5', '', 0o755);
-    let files = 0;
-    for (let i = 0; files < perLayer - 100; i++, files++) {
-      // Zipf-like sizes: mostly small, a few large, averaging ≈10 KiB.
-      const size = Math.max(
-        1,
-        Math.floor((layerBytes / perLayer) * 0.25 * (1 / (0.02 + ((i * 7919) % 997) / 997)) ** 0.9 * 1.25),
-      );
-      const content =
-        i % 2
-          ? randomBytes(size)
-          : Buffer.from(
-              `line ${l}.${i} lorem ipsum dolor sit amet, consectetur adipiscing\n`.repeat(Math.ceil(size / 60)),
-            ).subarray(0, size);
-      add(`usr/lib/pkg${l}/d${i % 50}/f${i}`, content, '0', '', i % 7 === 0 ? 0o755 : 0o644);
-    }
-    for (let k = 0; k < 50; k++, files++) add(`usr/lib/pkg${l}/d${k}/link${k}`, Buffer.alloc(0), '2', `f${k}`);
-    for (let k = 0; k < 40; k++, files++)
-      add(`usr/lib/pkg${l}/d${k}/hard${k}`, Buffer.alloc(0), '1', `usr/lib/pkg${l}/d${k}/f${k}`);
-    if (l > 0) for (let k = 0; k < 10; k++, files++) add(`usr/lib/pkg${l - 1}/d${k}/.wh.f${k + 50}`, Buffer.alloc(0));
-    parts.push(Buffer.alloc(1024));
-    const tar = Buffer.concat(parts);
-    const gz = gzipSync(tar, { level: 6 });
-    layers.push({ digest: writeLayoutBlob(layout, gz), diffId: sha256(tar), size: gz.length });
-  }
-  writeLayoutImage(layout, layers);
-  return layout;
-}
-
 /** A one-file image: the RSS of bin/in doing (almost) nothing, to compare peaks against. */
-function ensureTinyImage() {
+async function ensureTinyImage() {
   const layout = join(WORK, 'tiny-layout');
   if (existsSync(join(layout, 'index.json'))) return layout;
-  mkdirSync(join(layout, 'blobs/sha256'), { recursive: true });
-  const content = Buffer.from('tiny\n');
-  const tar = Buffer.concat([tarHeader('tiny.txt', content.length), content, Buffer.alloc(507), Buffer.alloc(1024)]);
-  const gz = gzipSync(tar);
-  writeLayoutImage(layout, [{ digest: writeLayoutBlob(layout, gz), diffId: sha256(tar), size: gz.length }]);
+  const layer = await writeGzipLayer(layout, (write) => write(tarEntry('tiny.txt', Buffer.from('tiny\n'))));
+  writeLayoutImage(layout, [layer]);
   return layout;
 }
 
@@ -90,41 +40,25 @@ async function ensureBigImage() {
   const layout = join(WORK, 'big-layout');
   if (existsSync(join(layout, 'index.json'))) return layout;
   rmSync(layout, { recursive: true, force: true });
-  mkdirSync(join(layout, 'blobs/sha256'), { recursive: true });
-  const partial = join(layout, 'layer.partial');
-  const gzip = createGzip({ level: 1 });
-  const compressedHash = createHash('sha256');
-  const tarHash = createHash('sha256');
-  let compressedSize = 0;
-  gzip.on('data', (c) => {
-    compressedHash.update(c);
-    compressedSize += c.length;
-  });
-  const out = createWriteStream(partial);
-  gzip.pipe(out);
-  const write = async (b) => {
-    tarHash.update(b);
-    if (!gzip.write(b)) await new Promise((r) => gzip.once('drain', r));
-  };
-  const text = Buffer.from('the quick brown fox jumps over the lazy dog 0123456789\n'.repeat(10_000)).subarray(
-    0,
-    512 * 1024,
-  );
+  const text = Buffer.alloc(512 * 1024, 'the quick brown fox jumps over the lazy dog 0123456789\n');
   const files = 8;
   const perFile = BIG_BYTES / files;
-  for (let f = 0; f < files; f++) {
-    await write(tarHeader(`data/blob-${f}.bin`, perFile));
-    for (let off = 0; off < perFile; off += 1024 * 1024) {
-      await write(randomBytes(512 * 1024));
-      await write(text);
-    }
-  }
-  await write(Buffer.alloc(1024));
-  gzip.end();
-  await new Promise((r) => out.once('close', r));
-  const layerDigest = `sha256:${compressedHash.digest('hex')}`;
-  renameSync(partial, join(layout, 'blobs/sha256', layerDigest.slice(7)));
-  writeLayoutImage(layout, [{ digest: layerDigest, diffId: `sha256:${tarHash.digest('hex')}`, size: compressedSize }]);
+  const layer = await writeGzipLayer(
+    layout,
+    async (write) => {
+      for (let f = 0; f < files; f++) {
+        // perFile is a whole number of MiB: no padding needed after the content.
+        await write(tarHeader(`data/blob-${f}.bin`, perFile));
+        for (let off = 0; off < perFile; off += 1024 * 1024) {
+          await write(randomBytes(512 * 1024));
+          await write(text);
+        }
+      }
+    },
+    1,
+  );
+  assertValidTarLayer(layout, layer.digest, files);
+  writeLayoutImage(layout, [layer]);
   return layout;
 }
 
@@ -175,7 +109,7 @@ export async function runInBench({ runs = 3, log = console.log } = {}) {
       `process.on('exit', () => { const d = process.argv[2]; if (d) writeFileSync(join(dirname(d), 'rss-of-' + basename(d)), String(process.resourceUsage().maxRSS)); });\n`,
   );
   let started = performance.now();
-  const layout = ensureRealisticImage();
+  const layout = await ensureRealisticImage();
   const bigLayout = await ensureBigImage();
   log(`in-bench: images ready (${secondsSince(started).toFixed(1)} s)`);
   const registry = await startRegistry(join(WORK, 'registry'));
@@ -185,7 +119,7 @@ export async function runInBench({ runs = 3, log = console.log } = {}) {
     const images = {
       tiny: {
         repository: `${registry.host}/bench/tiny`,
-        digest: await pushLayout(ensureTinyImage(), `${registry.host}/bench/tiny:latest`),
+        digest: await pushLayout(await ensureTinyImage(), `${registry.host}/bench/tiny:latest`),
       },
       realistic: {
         repository: `${registry.host}/bench/realistic`,

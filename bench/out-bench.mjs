@@ -3,69 +3,32 @@
 // Outputs live under /dev/shm. Run alone with `node bench/out-bench.mjs [--runs N]`, or through
 // bench/run.mjs, which calls runOutBench().
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
 import {
   BENCH_ROOT,
   ROOT,
+  ensureRealisticImage,
   median,
   runsArg,
   secondsSince,
-  sha256,
   startRegistry,
-  tarHeader,
-  tarPadding,
   timed,
-  writeLayoutBlob,
-  writeLayoutImage,
 } from './support.mjs';
 
 const WORK = join(BENCH_ROOT, 'out');
-const LAYERS = 5;
-const FILES_PER_LAYER = 5000;
-const LAYER_BYTES = 50 * 1024 * 1024;
 
-// Half the files random (incompressible, like binaries), half text-like: a realistic gzip ratio.
-function makeLayer(index) {
-  const parts = [];
-  const per = Math.floor(LAYER_BYTES / FILES_PER_LAYER);
-  for (let i = 0; i < FILES_PER_LAYER; i++) {
-    const size = Math.max(1, Math.floor(per * (0.2 + ((i * 7919) % 160) / 100)));
-    const content =
-      i % 2
-        ? randomBytes(size)
-        : Buffer.from(`line ${index}.${i} lorem ipsum dolor sit amet\n`.repeat(Math.ceil(size / 40)).slice(0, size));
-    parts.push(tarHeader(`usr/share/bench${index}/d${i % 50}/f${i}`, size), content, tarPadding(size));
-  }
-  parts.push(Buffer.alloc(1024));
-  const tar = Buffer.concat(parts);
-  const gz = gzipSync(tar, { level: 6 });
-  return { gz, digest: sha256(gz), diffId: sha256(tar) };
-}
-
-/** The realistic image as an OCI layout and an OCI archive; generated once, kept on /dev/shm. */
-export function ensureRealisticImage() {
-  const layout = join(WORK, 'layout');
-  const archive = join(WORK, 'image.tar');
-  if (existsSync(archive)) return { layout, archive };
-  rmSync(WORK, { recursive: true, force: true });
-  mkdirSync(layout, { recursive: true });
-  const layers = [];
-  for (let i = 0; i < LAYERS; i++) {
-    const layer = makeLayer(i);
-    writeLayoutBlob(layout, layer.gz);
-    layers.push(layer);
-  }
-  writeLayoutImage(
-    layout,
-    layers.map((l) => ({ digest: l.digest, diffId: l.diffId, size: l.gz.length })),
-  );
-  execFileSync('tar', ['-C', layout, '-cf', archive, 'oci-layout', 'index.json', 'blobs']);
-  return { layout, archive };
+/** The shared realistic image as an OCI archive, rebuilt whenever the layout is newer than it. */
+async function ensureRealisticArchive() {
+  const layout = await ensureRealisticImage();
+  const archive = join(WORK, 'archive', 'image.tar');
+  if (existsSync(archive) && statSync(archive).mtimeMs >= statSync(join(layout, 'index.json')).mtimeMs) return archive;
+  mkdirSync(dirname(archive), { recursive: true });
+  execFileSync('tar', ['-C', layout, '-cf', `${archive}.partial`, 'oci-layout', 'index.json', 'blobs/sha256']);
+  renameSync(`${archive}.partial`, archive);
+  return archive;
 }
 
 const skopeoPush = (archive, ref) =>
@@ -83,7 +46,7 @@ export async function runOutBench({ runs = 3, log = console.log } = {}) {
   if (!process.env.OUT_BENCH_SCRIPT && !existsSync(join(ROOT, 'dist/out.mjs')))
     throw new Error('dist/out.mjs is missing: run `npm run build` first');
   const started = performance.now();
-  const { archive } = ensureRealisticImage();
+  const archive = await ensureRealisticArchive();
   log(`out-bench: realistic image ready (${secondsSince(started).toFixed(1)} s) at ${archive}`);
   const t = { skopeoFresh: [], outFresh: [], skopeoExisting: [], outExisting: [] };
   for (let i = 0; i < runs; i++) {

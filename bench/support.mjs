@@ -1,11 +1,12 @@
 // What in-bench and out-bench share: where they work, a timed process runner, a throwaway
 // docker-registry, and the pieces that write OCI layouts (tar headers, blobs, config + manifest).
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { createGzip } from 'node:zlib';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 // tmpfs keeps disk speed out of the timings; /tmp only where there is no /dev/shm.
@@ -102,6 +103,10 @@ export function tarHeader(name, size, type = '0', linkname = '', mode = 0o644) {
 /** Zeros that pad a member of `size` bytes to the next 512-byte block. */
 export const tarPadding = (size) => Buffer.alloc((512 - (size % 512)) % 512);
 
+/** One whole tar member: header, content, padding. The header's size is the content's, so they cannot disagree. */
+export const tarEntry = (name, content = Buffer.alloc(0), type = '0', linkname = '', mode = 0o644) =>
+  Buffer.concat([tarHeader(name, content.length, type, linkname, mode), content, tarPadding(content.length)]);
+
 export function writeLayoutBlob(layout, bytes) {
   const digest = sha256(bytes);
   mkdirSync(join(layout, 'blobs/sha256'), { recursive: true });
@@ -150,4 +155,93 @@ export function writeLayoutImage(layout, layers) {
     }),
   );
   return manifestDigest;
+}
+
+/**
+ * Streams the tar that `produce(write)` writes (plus the end-of-archive blocks) through gzip into a
+ * blob of `layout`, hashing both sides on the way: a layer is never held in memory whole.
+ */
+export async function writeGzipLayer(layout, produce, level = 6) {
+  mkdirSync(join(layout, 'blobs/sha256'), { recursive: true });
+  const partial = join(layout, 'blobs/layer.partial');
+  const gzip = createGzip({ level });
+  const compressedHash = createHash('sha256');
+  const tarHash = createHash('sha256');
+  let size = 0;
+  gzip.on('data', (c) => {
+    compressedHash.update(c);
+    size += c.length;
+  });
+  const out = createWriteStream(partial);
+  const closed = new Promise((resolve, reject) => {
+    out.once('close', resolve);
+    out.once('error', reject);
+  });
+  gzip.pipe(out);
+  const write = async (b) => {
+    tarHash.update(b);
+    if (!gzip.write(b)) await new Promise((r) => gzip.once('drain', r));
+  };
+  await produce(write);
+  await write(Buffer.alloc(1024));
+  gzip.end();
+  await closed;
+  const digest = `sha256:${compressedHash.digest('hex')}`;
+  renameSync(partial, join(layout, 'blobs/sha256', digest.slice(7)));
+  return { digest, diffId: `sha256:${tarHash.digest('hex')}`, size };
+}
+
+/** Fails unless GNU tar reads the gzip layer `digest` of `layout` cleanly and finds `entries` members. */
+export function assertValidTarLayer(layout, digest, entries) {
+  const listing = execFileSync('tar', ['-tzf', join(layout, 'blobs/sha256', digest.slice(7))], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const found = listing.split('\n').filter(Boolean).length;
+  if (found !== entries) throw new Error(`bench layer ${digest}: tar lists ${found} members, ${entries} written`);
+}
+
+export const REALISTIC_LAYERS = 5;
+const REALISTIC_FILES_PER_LAYER = 5000;
+const REALISTIC_LAYER_BYTES = 50 * 1024 * 1024;
+
+/**
+ * The realistic image both benches use, as an OCI layout under BENCH_ROOT (generated once, then
+ * reused): 5 gzip layers of ≈50 MiB and 5000 entries each (≈25k, ≈260 MB of file content), sizes
+ * spread like a distro (many small files, some large), half incompressible like binaries, half
+ * text, with directories, symlinks, hardlinks and whiteouts of earlier layers' files. Every layer
+ * is checked with GNU tar before the layout is marked complete.
+ */
+export async function ensureRealisticImage() {
+  const layout = join(BENCH_ROOT, 'realistic-layout');
+  if (existsSync(join(layout, 'index.json'))) return layout;
+  rmSync(layout, { recursive: true, force: true });
+  const layers = [];
+  for (let l = 0; l < REALISTIC_LAYERS; l++) {
+    let entries = 0;
+    const layer = await writeGzipLayer(layout, async (write) => {
+      const add = (...entry) => {
+        entries++;
+        return write(tarEntry(...entry));
+      };
+      const dir = (d) => `usr/lib/pkg${l}/d${d}`;
+      for (let d = 0; d < 50; d++) await add(`${dir(d)}/`, undefined, '5', '', 0o755);
+      const regular = REALISTIC_FILES_PER_LAYER - 100;
+      for (let i = 0; i < regular; i++) {
+        // Zipf-like sizes: mostly small, a few large, averaging ≈10 KiB.
+        const spread = (1 / (0.02 + ((i * 7919) % 997) / 997)) ** 0.9;
+        const size = Math.max(1, Math.floor((REALISTIC_LAYER_BYTES / REALISTIC_FILES_PER_LAYER) * 0.3125 * spread));
+        // Buffer.alloc repeats the text to exactly `size` bytes.
+        const content = i % 2 ? randomBytes(size) : Buffer.alloc(size, `line ${l}.${i} lorem ipsum dolor sit amet\n`);
+        await add(`${dir(i % 50)}/f${i}`, content, '0', '', i % 7 === 0 ? 0o755 : 0o644);
+      }
+      for (let k = 0; k < 50; k++) await add(`${dir(k)}/link${k}`, undefined, '2', `f${k}`);
+      for (let k = 0; k < 40; k++) await add(`${dir(k)}/hard${k}`, undefined, '1', `${dir(k)}/f${k}`);
+      if (l > 0) for (let k = 0; k < 10; k++) await add(`usr/lib/pkg${l - 1}/d${k}/.wh.f${k + 50}`);
+    });
+    assertValidTarLayer(layout, layer.digest, entries);
+    layers.push(layer);
+  }
+  writeLayoutImage(layout, layers);
+  return layout;
 }
