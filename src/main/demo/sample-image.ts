@@ -74,12 +74,8 @@ export async function buildSampleImage(workDir: string, options: SampleImageOpti
     const files = await writeRootfs(root, options);
 
     const layerTar = join(staging, 'layer.tar');
-    await createTar({ file: layerTar, cwd: root, portable: true, mtime: EPOCH, noDirRecurse: false }, [
-      'etc',
-      'app',
-      'usr',
-      'tmp',
-    ]);
+    // Not `portable`: node-tar's portable mode clears group/other write bits, which would turn /tmp's 1777 into 1755.
+    await createTar({ file: layerTar, cwd: root, mtime: EPOCH, noDirRecurse: false }, ['etc', 'app', 'usr', 'tmp']);
     const diffId = await sha256File(layerTar);
     const archive = join(staging, 'archive');
     await mkdir(archive);
