@@ -55,7 +55,9 @@ export function resolveRegistryClientOptions(options: RegistryClientOptions): Re
     userAgent: options.userAgent ?? 'registry-image-resource-ts/0.1.0',
     pushScope: options.pushScope ?? false,
     timeoutMs: options.timeoutMs ?? 60_000,
-    monolithicUploadMaxBytes: options.monolithicUploadMaxBytes ?? 16 * MiB,
+    // One streamed PUT per layer up to 64 MiB: on the out bench (5 layers of ~26 MB) it pushed
+    // 5–10% faster than 16 MiB PATCH chunks, each of which waits for the registry's answer.
+    monolithicUploadMaxBytes: options.monolithicUploadMaxBytes ?? 64 * MiB,
     uploadChunkBytes: options.uploadChunkBytes ?? 16 * MiB,
     tagPageSize: options.tagPageSize ?? 1000,
   };
