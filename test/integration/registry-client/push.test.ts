@@ -3,9 +3,11 @@
  * uploads, cross-repository mount, manifests; tag pagination over more than 100 tags; throughput.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { DigestMismatchError } from '../../../src/domain/errors';
 import { randomImage } from '../support/image-fixtures';
 import { withRegistry } from '../support/registry-server';
 import { generatedBlob, makeClient, readAll } from './client-fixture';
@@ -21,6 +23,25 @@ const bufferStream = (bytes: Buffer): Readable => Readable.from([bytes], { objec
 
 describe('pushing with the client', () => {
   const reg = withRegistry({ storage: 'inmemory' });
+
+  it('refuses content that does not hash to its digest, in one PUT and in chunks, storing nothing', async () => {
+    const r = reg.get();
+    const repo = { registry: r.host, path: 'client/corrupt' };
+    const right = Buffer.from('the bytes the digest was computed over');
+    const wrong = Buffer.from('the bytes the digest was computed ovex');
+    const blob = { digest: `sha256:${createHash('sha256').update(right).digest('hex')}`, size: right.length };
+    // One PUT: only the registry hashes (it must verify ?digest= before storing).
+    const whole = makeClient({ pushScope: true }).client;
+    await expect(whole.pushBlob(repo, blob, { open: () => bufferStream(wrong) })).rejects.toBeInstanceOf(
+      DigestMismatchError,
+    );
+    // Chunks: refused before the upload is committed.
+    const chunked = makeClient({ pushScope: true, monolithicUploadMaxBytes: 0, uploadChunkBytes: 8 }).client;
+    await expect(chunked.pushBlob(repo, blob, { open: () => bufferStream(wrong) })).rejects.toBeInstanceOf(
+      DigestMismatchError,
+    );
+    expect(await whole.hasBlob(repo, blob.digest)).toBe(false);
+  });
 
   it('pushes an image (small blobs in one PUT, a big one in chunks) that skopeo reads back, then mounts it elsewhere', async () => {
     const r = reg.get();
