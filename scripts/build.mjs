@@ -1,7 +1,32 @@
 // Bundles each entrypoint into one ESM file under dist/ (fast cold start: one file to load).
 // The AWS and Google SDKs stay external and are imported lazily, only when a source needs them.
 import { build } from 'esbuild';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Replace modules every process would load but never use (see scripts/stubs/ for why each). */
+const stubUnused = {
+  name: 'stub-unused',
+  setup(b) {
+    b.onResolve({ filter: /^form-data$/ }, () => ({
+      path: new URL('./stubs/form-data.mjs', import.meta.url).pathname,
+    }));
+    b.onLoad({ filter: /[\\/]axios[\\/]lib[\\/]adapters[\\/]fetch\.js$/ }, () => ({
+      contents: readFileSync(new URL('./stubs/axios-fetch-adapter.mjs', import.meta.url), 'utf8'),
+      loader: 'js',
+    }));
+    // axios reads globalThis.FormData when its utils load, and that getter makes Node load undici
+    // (~20 ms per process). We never send FormData bodies, so its utils see none.
+    b.onLoad({ filter: /[\\/]axios[\\/]lib[\\/]utils\.js$/ }, ({ path }) => {
+      const source = readFileSync(path, 'utf8');
+      const probe = "typeof G.FormData !== 'undefined' ? G.FormData : undefined";
+      if (!source.includes(probe)) {
+        console.warn('build: axios utils changed; globalThis.FormData is probed again (slower start)');
+        return undefined;
+      }
+      return { contents: source.replace(probe, 'undefined'), loader: 'js' };
+    });
+  },
+};
 
 const entrypoints = readdirSync('src/main/entrypoints')
   .filter((f) => f.endsWith('.ts'))
@@ -20,5 +45,6 @@ await build({
   external: ['@aws-sdk/*', 'google-auth-library'],
   // CommonJS dependencies (axios' deps, tar) call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  plugins: [stubUnused],
   logLevel: 'warning',
 });
