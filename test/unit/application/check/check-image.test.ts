@@ -169,3 +169,41 @@ describe('check, semver mode lookups', () => {
     expect(peak).toBe(6);
   });
 });
+
+describe('check, semver mode with a cursor', () => {
+  it('does not look up tags that are not newer than a still-valid cursor', async () => {
+    const { mother, registry, run } = setup();
+    for (let i = 0; i < 10; i++) mother.image(repo, [`1.${i}.0`], `v${i}`);
+    const cursor = mother.image(repo, ['1.10.0'], 'v10');
+    const newer = mother.image(repo, ['1.11.0'], 'v11');
+    expect(await run({}, { tag: '1.10.0', digest: cursor })).toEqual([
+      { tag: '1.10.0', digest: cursor },
+      { tag: '1.11.0', digest: newer },
+    ]);
+    const looked = registry.calls.filter((c) => c.method === 'headManifest').map((c) => c.reference);
+    expect(looked.sort()).toEqual(['1.10.0', '1.11.0']);
+  });
+
+  it('reports a newer tag that shares its digest with a tag older than the cursor (as Go does)', async () => {
+    const { mother, run } = setup();
+    const shared = mother.image(repo, ['1.0.0', '2.0.0'], 'shared');
+    const cursor = mother.image(repo, ['1.5.0'], 'cursor');
+    expect(await run({}, { tag: '1.5.0', digest: cursor })).toEqual([
+      { tag: '1.5.0', digest: cursor },
+      { tag: '2.0.0', digest: shared },
+    ]);
+  });
+
+  it('looks everything up when the cursor tag has moved', async () => {
+    const { mother, registry, run } = setup();
+    const old = mother.image(repo, ['1.0.0'], 'old');
+    const moved = mother.image(repo, ['1.0.0'], 'moved');
+    const two = mother.image(repo, ['2.0.0'], 'two');
+    mother.image(repo, ['0.9.0'], 'older');
+    const versions = await run({}, { tag: '1.0.0', digest: old });
+    expect(versions.map((v) => v.tag)).toEqual(['0.9.0', '1.0.0', '2.0.0']);
+    expect(versions[1]).toEqual({ tag: '1.0.0', digest: moved });
+    expect(versions[2]).toEqual({ tag: '2.0.0', digest: two });
+    expect(registry.calls.filter((c) => c.method === 'headManifest')).toHaveLength(3);
+  });
+});
