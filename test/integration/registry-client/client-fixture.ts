@@ -5,28 +5,10 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll } from 'vitest';
+import { memoryLogger, type MemoryLogger } from '../../support/memory-logger';
 import { StaticCredentialsAuth } from '../../../src/adapters/auth/static-credentials-auth';
 import { DistributionRegistry } from '../../../src/adapters/registry/registry-client';
 import type { RegistryClientOptions } from '../../../src/adapters/registry/registry-client-options';
-import type { Logger } from '../../../src/ports/logger';
-
-export interface RecordingLogger extends Logger {
-  warnings: string[];
-  lines: string[];
-}
-
-export function recordingLogger(): RecordingLogger {
-  const warnings: string[] = [];
-  const lines: string[] = [];
-  return {
-    warnings,
-    lines,
-    debugEnabled: true,
-    info: (m) => lines.push(m),
-    warn: (m) => (warnings.push(m), lines.push(`WARN ${m}`)),
-    debug: (m) => lines.push(`DEBUG ${m}`),
-  };
-}
 
 const made: DistributionRegistry[] = [];
 afterAll(() => made.splice(0).forEach((c) => c.close()));
@@ -35,8 +17,8 @@ export function makeClient(
   options: Partial<RegistryClientOptions> & {
     credentials?: Record<string, { username: string; password: string }>;
   } = {},
-): { client: DistributionRegistry; logger: RecordingLogger } {
-  const logger = recordingLogger();
+): { client: DistributionRegistry; logger: MemoryLogger } {
+  const logger = memoryLogger();
   const { credentials, ...rest } = options;
   const client = new DistributionRegistry({
     auth: new StaticCredentialsAuth(credentials ?? {}),

@@ -1,24 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../../../../src/ports/logger';
 
-export interface MemoryLogger extends Logger {
-  readonly warnings: string[];
-  readonly lines: string[];
-}
-
-export function memoryLogger(): MemoryLogger {
-  const warnings: string[] = [];
-  const lines: string[] = [];
-  return {
-    warnings,
-    lines,
-    debugEnabled: true,
-    info: (m) => lines.push(m),
-    warn: (m) => (warnings.push(m), lines.push(`WARN ${m}`)),
-    debug: (m) => lines.push(`DEBUG ${m}`),
-  };
-}
+export { memoryLogger, type MemoryLogger } from '../../../support/memory-logger';
 
 export interface SeenRequest {
   method: string;

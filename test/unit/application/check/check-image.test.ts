@@ -3,27 +3,15 @@ import { InMemoryRegistry } from '../../../../src/adapters/memory/in-memory-regi
 import { CheckImage } from '../../../../src/application/check/check-image';
 import type { CheckRequest, Source } from '../../../../src/application/request-types';
 import type { RepositoryRef } from '../../../../src/domain/image-reference';
-import type { Logger } from '../../../../src/ports/logger';
 import { ImageMother } from '../../../support/image-mother';
-
-class RecordingLogger implements Logger {
-  readonly lines: string[] = [];
-  readonly debugEnabled = false;
-  info(m: string): void {
-    this.lines.push(m);
-  }
-  warn(m: string): void {
-    this.lines.push(`WARN ${m}`);
-  }
-  debug(): void {}
-}
+import { memoryLogger } from '../../../support/memory-logger';
 
 const repo: RepositoryRef = { registry: 'registry.test', path: 'team/app' };
 
 function setup() {
   const mother = new ImageMother();
   const registry = new InMemoryRegistry(mother.store);
-  const logger = new RecordingLogger();
+  const logger = memoryLogger();
   const check = new CheckImage(registry, logger, { lookupConcurrency: 4 }, { os: 'linux', architecture: 'amd64' });
   const run = (source: Partial<Source>, version?: CheckRequest['version']) =>
     check.run({ source: { repository: 'registry.test/team/app', ...source }, ...(version ? { version } : {}) });
@@ -160,7 +148,7 @@ describe('check, semver mode lookups', () => {
     });
     const check = new CheckImage(
       slow,
-      new RecordingLogger(),
+      memoryLogger(),
       { lookupConcurrency: 6 },
       { os: 'linux', architecture: 'amd64' },
     );
