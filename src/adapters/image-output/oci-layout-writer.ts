@@ -1,9 +1,10 @@
 import { createWriteStream, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import type { OciLayoutContent, OutputBlob } from '../../ports/image-output-port';
+import { mapLimit } from '../../application/concurrency';
+import type { OciLayoutContent } from '../../ports/image-output-port';
 import type { Logger } from '../../ports/logger';
-import { createProgress, progressCounter, type ProgressSink } from './progress-reporter';
-import { shortDigest } from './rootfs-unpacker';
+import { blobProgress } from './layer-download';
+import { progressCounter, type ProgressSink } from './progress-reporter';
 
 export interface LayoutOptions {
   readonly logger: Logger;
@@ -40,27 +41,15 @@ export async function writeOciLayout(dir: string, content: OciLayoutContent, opt
     written.add(b.digest);
     return true;
   });
-  const progress = createProgress(
-    pending.map((b, i) => ({ label: `blob ${i + 1}/${pending.length} ${shortDigest(b.digest)}`, total: b.size })),
-    options.progressSink,
-    options.logger,
-  );
-  let next = 0;
-  const fetchOne = async (index: number, blob: OutputBlob): Promise<void> => {
-    const path = blobPath(dir, blob.digest);
-    ensureDir(path);
-    const temporary = `${path}.partial`;
-    await pipeline(await content.openBlob(blob), progressCounter(progress, index), createWriteStream(temporary));
-    renameSync(temporary, path);
-  };
-  const worker = async (): Promise<void> => {
-    while (next < pending.length) {
-      const index = next++;
-      await fetchOne(index, pending[index] as OutputBlob);
-    }
-  };
+  const progress = blobProgress(pending, 'blob', options);
   try {
-    await Promise.all(Array.from({ length: Math.min(options.concurrency, pending.length) }, worker));
+    await mapLimit(pending, options.concurrency, async (blob, index) => {
+      const path = blobPath(dir, blob.digest);
+      ensureDir(path);
+      const temporary = `${path}.partial`;
+      await pipeline(await content.openBlob(blob), progressCounter(progress, index), createWriteStream(temporary));
+      renameSync(temporary, path);
+    });
   } finally {
     progress.stop();
   }

@@ -1,13 +1,11 @@
 import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { pipeline } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { ResourceError } from '../../domain/errors';
 import type { ImageToWrite } from '../../ports/image-output-port';
 import type { Logger } from '../../ports/logger';
-import { OrderedBlobQueue } from './ordered-blob-queue';
-import { createProgress, progressCounter, type ProgressSink } from './progress-reporter';
-import { shortDigest } from './rootfs-unpacker';
+import { LayerDownload } from './layer-download';
+import { type ProgressSink } from './progress-reporter';
 import { END_OF_ARCHIVE, padding, regularFileHeader } from './tar-header';
 
 export interface TarballOptions {
@@ -60,21 +58,7 @@ export async function writeOciTarball(
   failed.catch(() => undefined);
   // An image may list one blob twice (identical empty layers); the archive holds it once.
   const layers = image.layers.filter((l, i) => image.layers.findIndex((o) => o.digest === l.digest) === i);
-  const progress = createProgress(
-    layers.map((l, i) => ({ label: `layer ${i + 1}/${layers.length} ${shortDigest(l.digest)}`, total: l.size })),
-    options.progressSink,
-    options.logger,
-  );
-  const queue = new OrderedBlobQueue(
-    layers,
-    async (blob, index) => {
-      const counter = progressCounter(progress, index);
-      pipeline(await image.openBlob(blob), counter, () => undefined);
-      return counter;
-    },
-    spoolDir,
-    options.concurrency,
-  );
+  const queue = new LayerDownload(layers, image.openBlob, spoolDir, options);
   try {
     const work = (async () => {
       const configName = `sha256:${hex(image.configDigest)}`;
@@ -98,6 +82,5 @@ export async function writeOciTarball(
     throw error;
   } finally {
     queue.close();
-    progress.stop();
   }
 }
