@@ -3,7 +3,7 @@ import { StaticCredentialsAuth, type UsernamePassword } from '../../adapters/aut
 import { StderrLogger } from '../../adapters/logging/stderr-logger';
 import { RegistryClientOptions } from '../../adapters/registry/registry-client-options';
 import { registryClientModule } from '../../adapters/registry/registry-client-module';
-import { repositoryPlan } from '../../application/mirror-plan';
+import { repositoryPlan, type RepositoryPlan } from '../../application/mirror-plan';
 import type { AwsConfig, BasicCredentialsConfig, Source } from '../../application/request-types';
 import { AuthPort } from '../../ports/auth-port';
 import { HostPlatform } from '../../ports/host-platform';
@@ -21,8 +21,11 @@ export interface BaseContainerOptions {
 }
 
 /** Credentials per registry host: the source's for the repository's registry, the mirror's for the mirror. */
-function staticCredentials(source: Source, override?: BasicCredentialsConfig): StaticCredentialsAuth {
-  const plan = repositoryPlan(source);
+function staticCredentials(
+  source: Source,
+  plan: RepositoryPlan,
+  override?: BasicCredentialsConfig,
+): StaticCredentialsAuth {
   const entries = new Map<string, UsernamePassword>();
   const username = override?.username || source.username;
   const password = override?.username ? override.password : source.password;
@@ -46,8 +49,8 @@ export function createBaseContainer(options: BaseContainerOptions): Container {
     secretsOf(source, options.paramsCredentials as Record<string, unknown> | undefined),
   );
   container.bind<Logger>(Logger).toConstantValue(logger);
-  container.bind<AuthPort>(AuthPort).toConstantValue(staticCredentials(source, options.paramsCredentials));
   const plan = repositoryPlan(source);
+  container.bind<AuthPort>(AuthPort).toConstantValue(staticCredentials(source, plan, options.paramsCredentials));
   container.bind<RegistryClientOptions>(RegistryClientOptions).toDynamicValue((context) => ({
     auth: context.get<AuthPort>(AuthPort),
     logger,
