@@ -1,24 +1,21 @@
 import type { Source } from './request-types';
-import { isDockerHub, parseRepository, type RepositoryRef } from '../domain/image-reference';
+import { isDockerHub, parseRepository } from '../domain/image-reference';
 import { InvalidRequestError } from '../domain/errors';
-
-/** Where to look for the repository: the mirror first (Docker Hub only), then the origin. */
-export interface RepositoryPlan {
-  readonly origin: RepositoryRef;
-  readonly mirror?: RepositoryRef;
-}
+import type { StepTarget } from '../ports/registry-provider';
 
 /**
- * `registry_mirror` applies only to Docker Hub repositories (as the docker CLI and the Go
- * resource do), so it can be configured as a global default; an explicit registry ignores it.
+ * The target as configured, before providers run: the origin, and the mirror first when the
+ * repository is on Docker Hub. `registry_mirror` applies only to Docker Hub repositories (as the
+ * docker CLI and the Go resource do), so it can be configured as a global default.
  */
-export function repositoryPlan(source: Source): RepositoryPlan {
+export function configuredTarget(source: Source): StepTarget {
   const origin = parseRepository(source.repository);
+  const name = source.repository;
   const host = source.registry_mirror?.host;
-  if (!host || !isDockerHub(origin)) return { origin };
+  if (!host || !isDockerHub(origin)) return { name, origin };
   const mirrorHost = host.replace(/^https?:\/\//, '').replace(/\/+$/, '');
   if (mirrorHost === '' || mirrorHost.includes('/')) {
     throw new InvalidRequestError(`source.registry_mirror.host "${host}" must be a registry host[:port]`);
   }
-  return { origin, mirror: { registry: mirrorHost, path: origin.path } };
+  return { name, origin, mirror: { registry: mirrorHost, path: origin.path } };
 }

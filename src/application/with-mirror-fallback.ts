@@ -1,30 +1,29 @@
 import { formatRepository, type RepositoryRef } from '../domain/image-reference';
-import { ResourceError } from '../domain/errors';
 import type { Logger } from '../ports/logger';
-import type { RepositoryPlan } from './mirror-plan';
+import type { StepTarget } from '../ports/registry-provider';
 
 /**
  * Run `action` against the mirror, then against the origin when the mirror fails or does not
- * have what was asked (`undefined`). Each fallback is one warning line.
+ * have what was asked (`undefined`). Each fallback is one warning line. Every step uses it.
  */
 export async function withMirrorFallback<T>(
-  plan: RepositoryPlan,
+  target: StepTarget,
   logger: Logger,
   action: (repo: RepositoryRef) => Promise<T | undefined>,
 ): Promise<T | undefined> {
-  if (plan.mirror) {
+  if (target.mirror) {
     try {
-      const result = await action(plan.mirror);
+      const result = await action(target.mirror);
       if (result !== undefined) return result;
       logger.warn(
-        `mirror ${formatRepository(plan.mirror)} does not have it; falling back to ${formatRepository(plan.origin)}`,
+        `mirror ${formatRepository(target.mirror)} does not have it; falling back to ${formatRepository(target.origin)}`,
       );
     } catch (error) {
-      const why = error instanceof ResourceError || error instanceof Error ? error.message : String(error);
+      const why = error instanceof Error ? error.message : String(error);
       logger.warn(
-        `mirror ${formatRepository(plan.mirror)} failed (${why}); falling back to ${formatRepository(plan.origin)}`,
+        `mirror ${formatRepository(target.mirror)} failed (${why}); falling back to ${formatRepository(target.origin)}`,
       );
     }
   }
-  return action(plan.origin);
+  return action(target.origin);
 }

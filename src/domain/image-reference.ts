@@ -57,6 +57,12 @@ export function isDockerHub(ref: RepositoryRef): boolean {
   return ref.registry === DOCKER_HUB;
 }
 
+/** One name per registry: lower case, and Docker Hub's several names folded into DOCKER_HUB. */
+export function canonicalRegistry(registry: string): string {
+  const lower = registry.toLowerCase();
+  return lower === 'docker.io' || lower === 'registry-1.docker.io' || lower === DOCKER_HUB ? DOCKER_HUB : lower;
+}
+
 /** `host/path`, the human-readable name used in logs and errors. */
 export function formatRepository(ref: RepositoryRef): string {
   return `${ref.registry}/${ref.path}`;

@@ -7,11 +7,15 @@ export type Credentials =
   | { readonly kind: 'bearer'; readonly token: string };
 
 /**
- * Supplies credentials per registry host. Providers (static username/password, ECR, Google, ACR,
- * mirror credentials) only ever supply credentials; challenges, tokens and retries stay in the
- * registry transport.
+ * What the registry client asks for credentials, per registry host. Implemented by the provider
+ * chain (see RegistryProvider); challenges, tokens and retries stay in the registry transport.
  */
 export interface AuthPort {
   /** `undefined` means anonymous. `registry` is `host[:port]` as in RepositoryRef. */
   credentialsFor(registry: string): Promise<Credentials | undefined>;
+  /**
+   * The registry refused what `credentialsFor` gave: fresh credentials when the provider can
+   * renew them (short-lived tokens), else `undefined`. Asked at most once per registry and step.
+   */
+  renew?(registry: string): Promise<Credentials | undefined>;
 }

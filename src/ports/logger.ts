@@ -8,4 +8,6 @@ export interface Logger {
   debug(message: string): void;
   /** Whether detailed logging is on (progress output switches mode on it). */
   readonly debugEnabled: boolean;
+  /** A value learnt at run time (a provider's token) that must be scrubbed like the request's secrets. */
+  registerSecret?(secret: string): void;
 }

@@ -1,15 +1,9 @@
-import { DOCKER_HUB } from '../../domain/image-reference';
+import { canonicalRegistry } from '../../domain/image-reference';
 import type { AuthPort, Credentials } from '../../ports/auth-port';
 
 export interface UsernamePassword {
   readonly username: string;
   readonly password: string;
-}
-
-/** Docker Hub answers to several names; credentials given for any of them apply to all. */
-function canonicalRegistry(registry: string): string {
-  const lower = registry.toLowerCase();
-  return lower === 'docker.io' || lower === 'registry-1.docker.io' || lower === 'index.docker.io' ? DOCKER_HUB : lower;
 }
 
 /**

@@ -4,11 +4,19 @@ import type { Logger } from '../../ports/logger';
 /** Logs to stderr, scrubbing any configured secret that slipped into a message. */
 @injectable()
 export class StderrLogger implements Logger {
+  private readonly secrets: string[];
+
   constructor(
     readonly debugEnabled: boolean,
-    private readonly secrets: readonly string[] = [],
+    secrets: readonly string[] = [],
     private readonly write: (line: string) => void = (line) => process.stderr.write(line),
-  ) {}
+  ) {
+    this.secrets = [...secrets];
+  }
+
+  registerSecret(secret: string): void {
+    if (!this.secrets.includes(secret)) this.secrets.push(secret);
+  }
 
   info(message: string): void {
     this.write(`${redactSecrets(message, this.secrets)}\n`);

@@ -1,3 +1,4 @@
+import { ResourceError } from '../../domain/errors';
 import type { AuthPort, Credentials } from '../../ports/auth-port';
 import type { BearerTokenSource } from './bearer-token-source';
 import type { RegistryEndpoint } from './registry-endpoints';
@@ -11,7 +12,7 @@ export function repositoryScope(path: string, push: boolean): string {
 /**
  * Answers a registry's challenge with an `Authorization` value: Basic credentials, a bearer token
  * from the realm, or a registry token the AuthPort supplied. Credentials are asked for once per
- * registry and run.
+ * registry and run, and renewed once when the registry or its token server refuses them.
  */
 export class RegistryAuthenticator {
   private readonly credentialsCache = new Map<string, Promise<Credentials | undefined>>();
@@ -49,11 +50,22 @@ export class RegistryAuthenticator {
     }
     const realm = challenge.params.realm;
     if (!realm) return undefined;
-    const token = await this.tokens.token(
-      { endpoint, repository, realm, service: challenge.params.service, scopes, credentials },
-      fresh,
-    );
-    return `Bearer ${token}`;
+    const request = { endpoint, repository, realm, service: challenge.params.service, scopes, credentials };
+    try {
+      return `Bearer ${await this.tokens.token(request, fresh)}`;
+    } catch (error) {
+      if (!(error instanceof ResourceError) || error.code !== 'AUTHENTICATION') throw error;
+      const renewed = await this.renew(endpoint.registry);
+      if (!renewed) throw error;
+      return `Bearer ${await this.tokens.token({ ...request, credentials: renewed }, true)}`;
+    }
+  }
+
+  /** Fresh credentials from the AuthPort after a refusal, adopted for the rest of the run. */
+  private async renew(registry: string): Promise<Credentials | undefined> {
+    const renewed = await this.auth.renew?.(registry);
+    if (renewed) this.credentialsCache.set(registry, Promise.resolve(renewed));
+    return renewed;
   }
 
   /**
@@ -79,7 +91,10 @@ export class RegistryAuthenticator {
     // Only a freshly fetched token is worth a second try; the same static credentials would fail the same way.
     const fetchedToken =
       challenge?.scheme === 'bearer' && (await this.credentials(endpoint.registry))?.kind !== 'bearer';
-    if (next === previous && !fetchedToken) return undefined;
-    return next;
+    if (next !== previous || fetchedToken) return next;
+    // The registry refused the credentials themselves: a provider with short-lived ones may renew them.
+    if (!(await this.renew(endpoint.registry))) return undefined;
+    const renewed = await this.authorization(endpoint, repository, merged, true);
+    return renewed === previous ? undefined : renewed;
   }
 }

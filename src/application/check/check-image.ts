@@ -1,15 +1,16 @@
 import { inject, injectable } from 'inversify';
-import { formatRepository, type RepositoryRef } from '../../domain/image-reference';
+import type { RepositoryRef } from '../../domain/image-reference';
 import { Logger } from '../../ports/logger';
 import { RegistryPort } from '../../ports/registry-port';
-import { repositoryPlan } from '../mirror-plan';
 import { wantedPlatform } from '../platform-selection';
 import { HostPlatform } from '../../ports/host-platform';
+import type { StepTarget } from '../../ports/registry-provider';
 import type { CheckRequest, Version } from '../request-types';
 import { CheckSettings } from './check-settings';
 import { checkTagRegex, compileTagRegex } from './regex-check';
 import { checkSemver, semverPolicyOf } from './semver-check';
 import { checkTag } from './tag-check';
+import { withMirrorFallback } from '../with-mirror-fallback';
 
 /**
  * The `check` use case: `tag` mode, `tag_regex` mode, or semver mode, against the mirror first
@@ -24,24 +25,14 @@ export class CheckImage {
     @inject(HostPlatform) private readonly host: HostPlatform,
   ) {}
 
-  async run(request: CheckRequest): Promise<Version[]> {
+  async run(request: CheckRequest, target: StepTarget): Promise<Version[]> {
     const check = this.modeFor(request);
-    const plan = repositoryPlan(request.source);
-    if (plan.mirror) {
-      try {
-        const fromMirror = await check(plan.mirror);
-        if (fromMirror.length > 0) return fromMirror;
-        this.logger.warn(
-          `checking mirror ${formatRepository(plan.mirror)} found nothing; checking ${formatRepository(plan.origin)}`,
-        );
-      } catch (error) {
-        const why = error instanceof Error ? error.message : String(error);
-        this.logger.warn(
-          `checking mirror ${formatRepository(plan.mirror)} failed (${why}); checking ${formatRepository(plan.origin)}`,
-        );
-      }
-    }
-    return check(plan.origin);
+    // An empty answer from the mirror counts as "does not have it": the origin is asked then.
+    const found = await withMirrorFallback(target, this.logger, async (repo) => {
+      const versions = await check(repo);
+      return versions.length > 0 || repo === target.origin ? versions : undefined;
+    });
+    return found ?? [];
   }
 
   /** Validate mode settings up front (bad regex or constraint fails before any request). */

@@ -6,7 +6,7 @@ import { HostPlatform } from '../../ports/host-platform';
 import { ImageOutputPort, type ImageToWrite, type OpenBlob } from '../../ports/image-output-port';
 import { Logger } from '../../ports/logger';
 import { RegistryPort } from '../../ports/registry-port';
-import { repositoryPlan } from '../mirror-plan';
+import type { StepTarget } from '../../ports/registry-provider';
 import type { InOutResponse, InRequest, MetadataField } from '../request-types';
 import { withMirrorFallback } from '../with-mirror-fallback';
 import { labelsOf, matchingFields, responseMetadata, rootfsMetadataFile } from './image-metadata';
@@ -30,13 +30,12 @@ export class GetImage {
     @inject(HostPlatform) private readonly host: HostPlatform,
   ) {}
 
-  async run(request: InRequest, dest: string): Promise<InOutResponse> {
+  async run(request: InRequest, dest: string, target: StepTarget): Promise<InOutResponse> {
     const { source, version, params } = request;
     if (!isDigest(version.digest)) {
       throw new InvalidRequestError(`version.digest "${version.digest}" is not a sha256 or sha512 digest`);
     }
     const patterns = metadataPatterns(params);
-    const plan = repositoryPlan(source);
     const platform = wantedPlatform(source.platform, params.platform, this.host);
     const format: Format = params.format ?? 'rootfs';
 
@@ -44,28 +43,28 @@ export class GetImage {
     if (params.skip_download) {
       // Only what needs no blob: annotations live in the manifest, labels would need the config.
       if (patterns.annotations) {
-        image = await withMirrorFallback(plan, this.logger, async (repo) =>
+        image = await withMirrorFallback(target, this.logger, async (repo) =>
           resolveImage(this.registry, repo, await this.registry.getManifest(repo, version.digest), platform, false),
         );
-        if (!image) throw this.notFound(plan.origin, version.digest);
+        if (!image) throw this.notFound(target.origin, version.digest);
       }
     } else {
-      const downloaded = await withMirrorFallback(plan, this.logger, (repo) =>
-        this.download(repo, request, dest, format, platform, patterns),
+      const downloaded = await withMirrorFallback(target, this.logger, (repo) =>
+        this.download(repo, request, target.name, dest, format, platform, patterns),
       );
-      if (!downloaded) throw this.notFound(plan.origin, version.digest);
+      if (!downloaded) throw this.notFound(target.origin, version.digest);
       image = downloaded.image;
     }
 
     await this.output.writeVersionFiles(dest, {
-      repository: source.repository,
+      repository: target.name,
       tag: version.tag ?? '',
       digest: version.digest,
     });
 
     const labels: MetadataField[] = image?.config ? matchingFields(labelsOf(image.config), patterns.labels) : [];
     const annotations: MetadataField[] = image ? matchingFields(image.manifest.annotations, patterns.annotations) : [];
-    return { version, metadata: responseMetadata(source, version, labels, annotations) };
+    return { version, metadata: responseMetadata(target.name, version, labels, annotations) };
   }
 
   private notFound(repo: RepositoryRef, digest: string): NotFoundError {
@@ -76,6 +75,7 @@ export class GetImage {
   private async download(
     repo: RepositoryRef,
     request: InRequest,
+    repositoryName: string,
     dest: string,
     format: Format,
     platform: WantedPlatform,
@@ -108,7 +108,7 @@ export class GetImage {
       await this.output.writeJsonFile(dest, 'metadata.json', rootfsMetadataFile(image.config));
     } else {
       const tag = request.version.tag;
-      await this.output.writeOciTarball(dest, toWrite, tag ? `${request.source.repository}:${tag}` : '');
+      await this.output.writeOciTarball(dest, toWrite, tag ? `${repositoryName}:${tag}` : '');
     }
     await this.output.writeJsonFile(dest, 'labels.json', labelsOf(image.config));
     return { image };

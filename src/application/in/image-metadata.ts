@@ -1,5 +1,5 @@
 import type { ImageConfig } from '../../domain/manifest';
-import type { MetadataField, Source, Version } from '../request-types';
+import type { MetadataField, Version } from '../request-types';
 
 /** `metadata.json` of the rootfs format, with the Go resource's field names (absent lists are null, as Go writes them). */
 export interface RootfsMetadataFile {
@@ -38,13 +38,13 @@ export function matchingFields(
 
 /** `repository`, `tag` (when the version has one), then label matches, then annotation matches. */
 export function responseMetadata(
-  source: Source,
+  repository: string,
   version: Version,
   labels: MetadataField[],
   annotations: MetadataField[],
 ): MetadataField[] {
   return [
-    { name: 'repository', value: source.repository },
+    { name: 'repository', value: repository },
     ...(version.tag !== undefined && version.tag !== '' ? [{ name: 'tag', value: version.tag }] : []),
     ...labels,
     ...annotations,

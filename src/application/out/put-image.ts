@@ -4,6 +4,7 @@ import { parseRepository, type RepositoryRef } from '../../domain/image-referenc
 import { ImageInputPort } from '../../ports/image-input-port';
 import { Logger } from '../../ports/logger';
 import { RegistryPort } from '../../ports/registry-port';
+import type { StepTarget } from '../../ports/registry-provider';
 import type { InOutResponse, OutRequest } from '../request-types';
 import { pushImage } from './push-image';
 import { computePushTags } from './push-tags';
@@ -36,9 +37,9 @@ export class PutImage {
     @inject(Logger) private readonly logger: Logger,
   ) {}
 
-  async execute(request: OutRequest, srcDir: string): Promise<InOutResponse> {
+  async execute(request: OutRequest, srcDir: string, target: StepTarget): Promise<InOutResponse> {
     const { source, params } = request;
-    const repo = parseRepository(source.repository);
+    const repo = target.origin;
 
     const additionalTagsText = params.additional_tags
       ? await this.inputs.readText(joinPath(srcDir, params.additional_tags))
@@ -74,7 +75,7 @@ export class PutImage {
     return {
       version: { tag: tags[0] as string, digest },
       metadata: [
-        { name: 'repository', value: source.repository },
+        { name: 'repository', value: target.name },
         { name: 'tags', value: tags.join(' ') },
       ],
     };

@@ -1,14 +1,16 @@
 import { Container } from 'inversify';
-import { StaticCredentialsAuth, type UsernamePassword } from '../../adapters/auth/static-credentials-auth';
 import { StderrLogger } from '../../adapters/logging/stderr-logger';
+import { ProviderChain } from '../../adapters/providers/provider-chain';
 import { RegistryClientOptions } from '../../adapters/registry/registry-client-options';
 import { registryClientModule } from '../../adapters/registry/registry-client-module';
-import { repositoryPlan, type RepositoryPlan } from '../../application/mirror-plan';
+import { configuredTarget } from '../../application/mirror-plan';
 import type { AwsConfig, BasicCredentialsConfig, Source } from '../../application/request-types';
 import { AuthPort } from '../../ports/auth-port';
 import { HostPlatform } from '../../ports/host-platform';
 import { Logger } from '../../ports/logger';
+import { ProviderRequest, StepTarget } from '../../ports/registry-provider';
 import { secretsOf } from '../secrets';
+import { providerModules } from './provider-modules';
 import { rejectUnsupportedFeatures } from './unsupported-features';
 
 export interface BaseContainerOptions {
@@ -17,28 +19,13 @@ export interface BaseContainerOptions {
   readonly paramsCredentials?: BasicCredentialsConfig & AwsConfig;
   /** `out` asks for push scope from the start, so one token serves the whole run. */
   readonly push: boolean;
-  readonly step?: 'check' | 'in' | 'out';
-}
-
-/** Credentials per registry host: the source's for the repository's registry, the mirror's for the mirror. */
-function staticCredentials(
-  source: Source,
-  plan: RepositoryPlan,
-  override?: BasicCredentialsConfig,
-): StaticCredentialsAuth {
-  const entries = new Map<string, UsernamePassword>();
-  const username = override?.username || source.username;
-  const password = override?.username ? override.password : source.password;
-  if (username) entries.set(plan.origin.registry, { username, password: password ?? '' });
-  const mirror = source.registry_mirror;
-  if (plan.mirror && mirror?.username)
-    entries.set(plan.mirror.registry, { username: mirror.username, password: mirror.password ?? '' });
-  return new StaticCredentialsAuth(entries);
+  readonly step: 'check' | 'in' | 'out';
 }
 
 /**
- * The bindings every step shares: Logger, AuthPort and RegistryPort, configured from the
- * request's source. Each entrypoint adds its use case on top.
+ * The bindings every step shares: Logger, the registry providers and their chain (AuthPort), and
+ * RegistryPort, configured from the request's source. Each entrypoint adds its use case on top
+ * and calls `resolveStepTarget` before running it.
  */
 export function createBaseContainer(options: BaseContainerOptions): Container {
   const { source } = options;
@@ -49,19 +36,42 @@ export function createBaseContainer(options: BaseContainerOptions): Container {
     secretsOf(source, options.paramsCredentials as Record<string, unknown> | undefined),
   );
   container.bind<Logger>(Logger).toConstantValue(logger);
-  const plan = repositoryPlan(source);
-  container.bind<AuthPort>(AuthPort).toConstantValue(staticCredentials(source, plan, options.paramsCredentials));
-  container.bind<RegistryClientOptions>(RegistryClientOptions).toDynamicValue((context) => ({
-    auth: context.get<AuthPort>(AuthPort),
-    logger,
-    // `insecure` is about the configured registry; the mirror shares the setting, as in Go.
-    insecureRegistries: source.insecure ? [plan.origin.registry, ...(plan.mirror ? [plan.mirror.registry] : [])] : [],
-    caCerts: source.ca_certs ?? [],
-    pushScope: options.push,
-  }));
+  container.bind<ProviderRequest>(ProviderRequest).toConstantValue({
+    source,
+    ...(options.paramsCredentials ? { params: options.paramsCredentials } : {}),
+    step: options.step,
+    target: configuredTarget(source),
+  });
+  container.loadSync(...providerModules);
+  container.bind(ProviderChain).toSelf().inSingletonScope();
+  container.bind<AuthPort>(AuthPort).toService(ProviderChain);
+  container.bind<RegistryClientOptions>(RegistryClientOptions).toDynamicValue((context) => {
+    // Built after resolveStepTarget, so a host a provider rewrote is covered by `insecure` too.
+    const target = context.get<StepTarget>(StepTarget);
+    return {
+      auth: context.get<AuthPort>(AuthPort),
+      logger,
+      // `insecure` is about the configured registry; the mirror shares the setting, as in Go.
+      insecureRegistries: source.insecure
+        ? [target.origin.registry, ...(target.mirror ? [target.mirror.registry] : [])]
+        : [],
+      caCerts: source.ca_certs ?? [],
+      pushScope: options.push,
+    };
+  });
   container.loadSync(registryClientModule);
   container.bind<HostPlatform>(HostPlatform).toConstantValue(hostPlatform());
   return container;
+}
+
+/**
+ * Run the providers the request switches on and bind the resulting target: the entrypoint calls
+ * this once, before it asks the container for its use case.
+ */
+export async function resolveStepTarget(container: Container): Promise<StepTarget> {
+  const target = await container.get(ProviderChain).resolve();
+  container.bind<StepTarget>(StepTarget).toConstantValue(target);
+  return target;
 }
 
 /** Node's names for the running system, in the OCI vocabulary (what Go's GOOS/GOARCH give the Go resource). */

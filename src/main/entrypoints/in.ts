@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { GetImage } from '../../application/in/get-image';
 import { InvalidRequestError } from '../../domain/errors';
 import { createInContainer } from '../containers/in-container';
+import { resolveStepTarget } from '../containers/base-container';
 import { parseInRequest } from '../request/request-schema';
 import { secretsOf } from '../secrets';
 import { runEntrypoint } from '../run-entrypoint';
@@ -12,5 +13,7 @@ await runEntrypoint('in', async (ctx) => {
   ctx.registerSecrets(secretsOf(request.source, request.params as unknown as Record<string, unknown>));
   const dest = ctx.args[0];
   if (!dest) throw new InvalidRequestError('destination directory not specified: usage `in DEST`');
-  return createInContainer(request).get(GetImage).run(request, resolve(dest));
+  const container = createInContainer(request);
+  const target = await resolveStepTarget(container);
+  return container.get(GetImage).run(request, resolve(dest), target);
 });

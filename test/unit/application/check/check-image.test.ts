@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryRegistry } from '../../../../src/adapters/memory/in-memory-registry';
+import { configuredTarget } from '../../../../src/application/mirror-plan';
 import { CheckImage } from '../../../../src/application/check/check-image';
 import type { CheckRequest, Source } from '../../../../src/application/request-types';
 import type { RepositoryRef } from '../../../../src/domain/image-reference';
@@ -13,8 +14,10 @@ function setup() {
   const registry = new InMemoryRegistry(mother.store);
   const logger = memoryLogger();
   const check = new CheckImage(registry, logger, { lookupConcurrency: 4 }, { os: 'linux', architecture: 'amd64' });
-  const run = (source: Partial<Source>, version?: CheckRequest['version']) =>
-    check.run({ source: { repository: 'registry.test/team/app', ...source }, ...(version ? { version } : {}) });
+  const run = (source: Partial<Source>, version?: CheckRequest['version']) => {
+    const request = { source: { repository: 'registry.test/team/app', ...source }, ...(version ? { version } : {}) };
+    return check.run(request, configuredTarget(request.source));
+  };
   return { mother, registry, logger, run };
 }
 
@@ -116,7 +119,7 @@ describe('check with registry_mirror', () => {
       { tag: '3', digest },
     ]);
     expect(logger.lines).toEqual([
-      'WARN checking mirror mirror.test:5000/library/alpine found nothing; checking index.docker.io/library/alpine',
+      'WARN mirror mirror.test:5000/library/alpine does not have it; falling back to index.docker.io/library/alpine',
     ]);
   });
 
@@ -152,7 +155,8 @@ describe('check, semver mode lookups', () => {
       { lookupConcurrency: 6 },
       { os: 'linux', architecture: 'amd64' },
     );
-    const versions = await check.run({ source: { repository: 'registry.test/team/app' } });
+    const source = { repository: 'registry.test/team/app' };
+    const versions = await check.run({ source }, configuredTarget(source));
     expect(versions).toHaveLength(20);
     expect(peak).toBe(6);
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FsImageOutput } from '../../../../src/adapters/image-output/fs-image-output';
 import { InMemoryRegistry } from '../../../../src/adapters/memory/in-memory-registry';
+import { configuredTarget } from '../../../../src/application/mirror-plan';
 import { GetImage } from '../../../../src/application/in/get-image';
 import type { InRequest } from '../../../../src/application/request-types';
 import { parseRepository, type RepositoryRef } from '../../../../src/domain/image-reference';
@@ -33,7 +34,9 @@ function setup() {
   const registry = new InMemoryRegistry();
   const logger = new RecordingLogger();
   const output = new FsImageOutput(logger, { progressSink: { isTTY: false, write: () => true }, chown: false });
-  const useCase = new GetImage(registry, output, logger, HOST);
+  const getImage = new GetImage(registry, output, logger, HOST);
+  // The target as the entrypoint resolves it when no provider rewrites it.
+  const useCase = { run: (req: InRequest, dest: string) => getImage.run(req, dest, configuredTarget(req.source)) };
   return { registry, logger, useCase, dest: tempDir() };
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsImageInputs } from '../../../../src/adapters/image-input/fs-image-inputs';
 import { InMemoryRegistry } from '../../../../src/adapters/memory/in-memory-registry';
+import { configuredTarget } from '../../../../src/application/mirror-plan';
 import { PutImage } from '../../../../src/application/out/put-image';
 import type { OutRequest } from '../../../../src/application/request-types';
 import type { Logger } from '../../../../src/ports/logger';
@@ -24,6 +25,9 @@ function request(params: Partial<OutRequest['params']>, source: Partial<OutReque
     params: { image: 'image.tar', ...params },
   };
 }
+
+/** Every request here names the same repository; no provider rewrites it. */
+const target = configuredTarget(request({}).source);
 
 describe('PutImage', () => {
   let src: string;
@@ -47,6 +51,7 @@ describe('PutImage', () => {
     const response = await new PutImage(registry, new FsImageInputs(), quiet).execute(
       request({ additional_tags: 'tags', tag_prefix: 'v-' }, { tag: 'dev' }),
       src,
+      target,
     );
     expect(response).toEqual({
       version: { tag: 'dev', digest: amd.digest },
@@ -68,9 +73,9 @@ describe('PutImage', () => {
   it('re-pushing the same image uploads no blob', async () => {
     const registry = new InMemoryRegistry();
     const put = new PutImage(registry, new FsImageInputs(), quiet);
-    await put.execute(request({}, { tag: 'one' }), src);
+    await put.execute(request({}, { tag: 'one' }), src, target);
     const uploadsBefore = registry.calls.filter((c) => c.method === 'pushBlob').length;
-    await put.execute(request({}, { tag: 'two' }), src);
+    await put.execute(request({}, { tag: 'two' }), src, target);
     expect(registry.calls.filter((c) => c.method === 'pushBlob').length).toBe(uploadsBefore);
     expect(registry.store.manifest(repo, 'two')?.digest).toBe(amd.digest);
   });
@@ -80,6 +85,7 @@ describe('PutImage', () => {
     const response = await new PutImage(registry, new FsImageInputs(), quiet).execute(
       request({ image: 'multi', version: '1.2.3' }),
       src,
+      target,
     );
     expect(response.version).toEqual({ tag: '1.2.3', digest: index.digest });
     expect(registry.store.manifest(repo, '1.2.3')?.bytes.equals(index.manifestBytes)).toBe(true);
@@ -94,6 +100,7 @@ describe('PutImage', () => {
     const response = await new PutImage(registry, new FsImageInputs(), quiet).execute(
       request({ image: 'saved.tar', version: 'v1.2.5', bump_aliases: true }),
       src,
+      target,
     );
     expect(response.metadata[1]).toEqual({ name: 'tags', value: '1.2.5 1.2' });
     expect(registry.store.tags(repo)).toEqual(['1.2', '1.2.5', '1.3.0']);
@@ -110,6 +117,7 @@ describe('PutImage', () => {
     await new PutImage(registry, new FsImageInputs(), quiet).execute(
       request({ image: 'from-base.tar' }, { tag: 't' }),
       src,
+      target,
     );
     const pushes = registry.calls.filter((c) => c.method === 'pushBlob').map((c) => c.reference);
     expect(pushes.sort()).toEqual([amd.configDigest, `mount:${layerA.digest}`, `mount:${layerB.digest}`].sort());
@@ -121,23 +129,24 @@ describe('PutImage', () => {
     await new PutImage(registry, new FsImageInputs(), quiet).execute(
       request({ image: 'elsewhere.tar' }, { tag: 't' }),
       src,
+      target,
     );
     expect(registry.calls.filter((c) => c.reference?.startsWith('mount:'))).toEqual([]);
   });
 
   it('glob errors name the pattern (and the matches)', async () => {
     const put = new PutImage(new InMemoryRegistry(), new FsImageInputs(), quiet);
-    await expect(put.execute(request({ image: 'nomatch*.tar' }, { tag: 't' }), src)).rejects.toThrow(
+    await expect(put.execute(request({ image: 'nomatch*.tar' }, { tag: 't' }), src, target)).rejects.toThrow(
       "no files match glob 'nomatch*.tar'",
     );
-    await expect(put.execute(request({ image: '[is]*.tar' }, { tag: 't' }), src)).rejects.toThrow(
+    await expect(put.execute(request({ image: '[is]*.tar' }, { tag: 't' }), src, target)).rejects.toThrow(
       `too many files match glob '[is]*.tar': ${join(src, 'image.tar')}, ${join(src, 'saved.tar')}`,
     );
   });
 
   it('fails before touching the registry when no tag is given', async () => {
     const registry = new InMemoryRegistry();
-    await expect(new PutImage(registry, new FsImageInputs(), quiet).execute(request({}), src)).rejects.toThrow(
+    await expect(new PutImage(registry, new FsImageInputs(), quiet).execute(request({}), src, target)).rejects.toThrow(
       'no tag specified',
     );
     expect(registry.calls).toEqual([]);
