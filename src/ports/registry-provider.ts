@@ -4,7 +4,6 @@ import type { Credentials } from './auth-port';
 
 export const RegistryProvider = Symbol('RegistryProvider');
 export const ProviderRequest = Symbol('ProviderRequest');
-export const StepTarget = Symbol('StepTarget');
 
 /**
  * The repository a step works on once every provider has run. Use cases take it as given and

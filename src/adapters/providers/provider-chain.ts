@@ -29,6 +29,7 @@ interface Resolution {
 @injectable()
 export class ProviderChain implements AuthPort {
   private resolution?: Promise<Resolution>;
+  private settled?: StepTarget;
 
   constructor(
     @multiInject(RegistryProvider) private readonly providers: RegistryProvider[],
@@ -39,6 +40,11 @@ export class ProviderChain implements AuthPort {
   /** The step's target after every provider ran; resolved once, however often asked. */
   async resolve(): Promise<StepTarget> {
     return (await this.resolved()).target;
+  }
+
+  /** The resolved target once `resolve` has finished, else the configured one. */
+  get currentTarget(): StepTarget {
+    return this.settled ?? this.request.target;
   }
 
   async credentialsFor(registry: string): Promise<Credentials | undefined> {
@@ -94,6 +100,7 @@ export class ProviderChain implements AuthPort {
         this.logger.debug(`${provider.name} (${fields.join(', ')}) supplies credentials for ${registry}`);
       }
     }
+    this.settled = target;
     return { target, owners };
   }
 }

@@ -8,7 +8,7 @@ import type { AwsConfig, BasicCredentialsConfig, Source } from '../../applicatio
 import { AuthPort } from '../../ports/auth-port';
 import { HostPlatform } from '../../ports/host-platform';
 import { Logger } from '../../ports/logger';
-import { ProviderRequest, StepTarget } from '../../ports/registry-provider';
+import { ProviderRequest, type StepTarget } from '../../ports/registry-provider';
 import { secretsOf } from '../secrets';
 import { providerModules } from './provider-modules';
 import { rejectUnsupportedFeatures } from './unsupported-features';
@@ -46,8 +46,9 @@ export function createBaseContainer(options: BaseContainerOptions): Container {
   container.bind(ProviderChain).toSelf().inSingletonScope();
   container.bind<AuthPort>(AuthPort).toService(ProviderChain);
   container.bind<RegistryClientOptions>(RegistryClientOptions).toDynamicValue((context) => {
-    // Built after resolveStepTarget, so a host a provider rewrote is covered by `insecure` too.
-    const target = context.get<StepTarget>(StepTarget);
+    // Usually built after resolveStepTarget, so a host a provider rewrote is covered by `insecure`
+    // too; a provider that talks to the registry while resolving (ACR) does not rewrite it.
+    const target = context.get(ProviderChain).currentTarget;
     return {
       auth: context.get<AuthPort>(AuthPort),
       logger,
@@ -65,13 +66,11 @@ export function createBaseContainer(options: BaseContainerOptions): Container {
 }
 
 /**
- * Run the providers the request switches on and bind the resulting target: the entrypoint calls
- * this once, before it asks the container for its use case.
+ * Run the providers the request switches on: the entrypoint calls this once and gives the
+ * resulting target to its use case.
  */
-export async function resolveStepTarget(container: Container): Promise<StepTarget> {
-  const target = await container.get(ProviderChain).resolve();
-  container.bind<StepTarget>(StepTarget).toConstantValue(target);
-  return target;
+export function resolveStepTarget(container: Container): Promise<StepTarget> {
+  return container.get(ProviderChain).resolve();
 }
 
 /** Node's names for the running system, in the OCI vocabulary (what Go's GOOS/GOARCH give the Go resource). */
