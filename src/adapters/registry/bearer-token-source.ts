@@ -116,6 +116,7 @@ export class BearerTokenSource {
             `HTTP ${response.status}`,
             final,
             parseRetryAfter(response.headers['retry-after'], this.now()),
+            response.status,
           );
         }
         throw final;

@@ -12,6 +12,7 @@ export interface RegistryClientOptions {
   readonly insecureRegistries?: readonly string[];
   /** PEM certificates trusted in addition to Node's roots (`source.ca_certs`). */
   readonly caCerts?: readonly string[];
+  /** Merged over DEFAULT_RETRY; `retrySettingsFor(step, process.env)` gives `in`/`out` their step-wide budget. */
   readonly retry?: Partial<RetrySettings>;
   /** Registry exchanges (and open blob bodies) in flight at once. */
   readonly concurrency?: number;

@@ -183,7 +183,8 @@ export class RegistryHttp {
     const retryAfter = parseRetryAfter(response.headers['retry-after'], Date.now());
     const detail = describeErrorBody(await readErrorBody(response));
     const status = `HTTP ${response.status}${detail ? ` (${detail})` : ''}`;
-    return new TransientFailure(status, new ResourceError('REGISTRY', `${call.what} failed: ${status}`), retryAfter);
+    const final = new ResourceError('REGISTRY', `${call.what} failed: ${status}`);
+    return new TransientFailure(status, final, retryAfter, response.status);
   }
 
   private async authFailure(call: RegistryCall, status: number, detail: string): Promise<ResourceError> {

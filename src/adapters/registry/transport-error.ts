@@ -1,7 +1,7 @@
 /** How a connection failed, as far as deciding "retry, fall back to HTTP, or explain TLS" needs. */
 export type TransportErrorKind =
   | 'refused' // nothing listens: wrong port, or the registry is down
-  | 'reset' // connection dropped, socket hang up, body cut short
+  | 'reset' // connection dropped, socket hang up, body cut short, HTTP/2 stream reset
   | 'timeout'
   | 'dns'
   | 'tls-certificate' // the peer speaks TLS but we do not trust its certificate
@@ -38,6 +38,19 @@ const CERTIFICATE_CODES = new Set([
   'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
 ]);
 
+/** Connection-level faults that the Go resource classes as transient: reset, unexpected EOF, HTTP/2 stream errors. */
+const RESET_CODES = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'UND_ERR_SOCKET',
+  'ERR_HTTP2_STREAM_ERROR',
+  'ERR_HTTP2_STREAM_CANCEL',
+  'ERR_HTTP2_SESSION_ERROR',
+  'ERR_HTTP2_GOAWAY_SESSION',
+  'ERR_HTTP2_INVALID_SESSION',
+]);
+
 function codesOf(error: unknown): { codes: string[]; messages: string[] } {
   const codes: string[] = [];
   const messages: string[] = [];
@@ -62,15 +75,23 @@ export function classifyTransportError(error: unknown): TransportError {
   let kind: TransportErrorKind = 'other';
   if (codes.some((c) => CERTIFICATE_CODES.has(c) || c.startsWith('CERT_'))) kind = 'tls-certificate';
   else if (has('ECONNREFUSED')) kind = 'refused';
-  else if (has('ECONNRESET') || has('EPIPE') || has('ERR_STREAM_PREMATURE_CLOSE') || has('UND_ERR_SOCKET'))
-    kind = 'reset';
+  else if (codes.some((c) => RESET_CODES.has(c))) kind = 'reset';
   else if (has('ETIMEDOUT') || has('ECONNABORTED') || has('ERR_TIMEOUT')) kind = 'timeout';
   else if (has('ENOTFOUND') || has('EAI_AGAIN')) kind = 'dns';
   else if (has('EPROTO') || codes.some((c) => c.startsWith('ERR_SSL_'))) kind = 'tls-handshake';
-  else if (/socket hang up|aborted|premature close/i.test(text)) kind = 'reset';
+  else if (/socket hang up|aborted|premature close|unexpected (end of file|EOF)/i.test(text)) kind = 'reset';
   else if (/timeout/i.test(text)) kind = 'timeout';
   else if (/\b(ssl|tls)\b/i.test(text)) kind = 'tls-handshake';
   return new TransportError(kind, code, code && !reason.includes(code) ? `${reason} (${code})` : reason, {
     cause: error,
   });
+}
+
+/**
+ * A connection that broke under an exchange (reset, cut short, HTTP/2 stream reset): what `in` and
+ * `out` wait out on the step's long schedule. Refusals, timeouts and DNS failures are not: a
+ * registry that is down or misnamed should fail the step in seconds, not in an hour.
+ */
+export function isDroppedConnection(error: TransportError): boolean {
+  return error.kind === 'reset';
 }

@@ -6,24 +6,9 @@ import {
   parseRetryAfter,
   RetryPolicy,
   TransientFailure,
-  type RetryClock,
 } from '../../../../src/adapters/registry/retry-policy';
+import { fakeRetryClock } from './fake-retry-clock';
 import { memoryLogger } from './support';
-
-function fakeClock(random = 0.5): RetryClock & { slept: number[] } {
-  let now = 0;
-  const slept: number[] = [];
-  return {
-    slept,
-    now: () => now,
-    sleep: (ms) => {
-      slept.push(ms);
-      now += ms;
-      return Promise.resolve();
-    },
-    random: () => random,
-  };
-}
 
 const transient = (reason: string, retryAfterMs?: number): TransientFailure =>
   new TransientFailure(reason, new ResourceError('REGISTRY', `fetching x failed: ${reason}`), retryAfterMs);
@@ -52,7 +37,7 @@ describe('retry policy', () => {
 
   it('retries transient failures, one warning per retry, then succeeds', async () => {
     const logger = memoryLogger();
-    const clock = fakeClock();
+    const clock = fakeRetryClock();
     const policy = new RetryPolicy({ attempts: 4, baseDelayMs: 100, maxDelayMs: 1000, totalMs: 10_000 }, logger, clock);
     let calls = 0;
     const result = await policy.run('fetching x', () => {
@@ -68,7 +53,7 @@ describe('retry policy', () => {
   });
 
   it('honours Retry-After instead of the backoff', async () => {
-    const clock = fakeClock();
+    const clock = fakeRetryClock();
     const policy = new RetryPolicy(
       { attempts: 3, baseDelayMs: 1, maxDelayMs: 1, totalMs: 60_000 },
       memoryLogger(),
@@ -83,7 +68,7 @@ describe('retry policy', () => {
     const policy = new RetryPolicy(
       { attempts: 3, baseDelayMs: 1, maxDelayMs: 1, totalMs: 60_000 },
       memoryLogger(),
-      fakeClock(),
+      fakeRetryClock(),
     );
     let calls = 0;
     const error = await policy
@@ -95,23 +80,49 @@ describe('retry policy', () => {
     expect((error as ResourceError).message).toBe('fetching x failed: HTTP 502 (after 3 attempts)');
   });
 
-  it('never starts a wait that would overrun the time budget', async () => {
-    const clock = fakeClock();
+  it('never starts a backoff wait that would overrun the time budget', async () => {
+    const clock = fakeRetryClock(1);
+    const policy = new RetryPolicy(
+      { attempts: 10, baseDelayMs: 4_000, maxDelayMs: 60_000, totalMs: 5_000 },
+      memoryLogger(),
+      clock,
+    );
+    const error = await policy.run('x', () => Promise.reject(transient('HTTP 502'))).catch((e: unknown) => e);
+    expect(clock.slept).toEqual([4000]);
+    expect((error as Error).message).toMatch(/after 2 attempts; retrying in 8\.0s would exceed the 5\.0s retry budget/);
+  });
+
+  it('fails at once when Retry-After lies beyond the time budget, saying when to come back', async () => {
+    const clock = fakeRetryClock();
     const policy = new RetryPolicy(
       { attempts: 10, baseDelayMs: 1, maxDelayMs: 1, totalMs: 5_000 },
       memoryLogger(),
       clock,
     );
-    const error = await policy.run('x', () => Promise.reject(transient('HTTP 429', 30_000))).catch((e: unknown) => e);
+    const error = await policy.run('x', () => Promise.reject(transient('HTTP 503', 30_000))).catch((e: unknown) => e);
     expect(clock.slept).toEqual([]);
-    expect((error as Error).message).toMatch(/after 1 attempts; retrying in 30s would exceed the 5\.0s retry budget/);
+    expect((error as Error).message).toBe(
+      'fetching x failed: HTTP 503; the registry asks to retry at 1970-01-01T00:00:30Z (in 30 s), beyond the retry budget (5.0s left)',
+    );
+  });
+
+  it('treats Retry-After: 0 as no wish and backs off instead of hammering', async () => {
+    const clock = fakeRetryClock();
+    const policy = new RetryPolicy(
+      { attempts: 3, baseDelayMs: 100, maxDelayMs: 100, totalMs: 60_000 },
+      memoryLogger(),
+      clock,
+    );
+    let calls = 0;
+    await policy.run('x', () => (++calls === 1 ? Promise.reject(transient('HTTP 503', 0)) : Promise.resolve()));
+    expect(clock.slept).toEqual([75]);
   });
 
   it('does not retry permanent errors', async () => {
     const policy = new RetryPolicy(
       { attempts: 5, baseDelayMs: 1, maxDelayMs: 1, totalMs: 5_000 },
       memoryLogger(),
-      fakeClock(),
+      fakeRetryClock(),
     );
     let calls = 0;
     const permanent = new ResourceError('NOT_FOUND', 'gone');
