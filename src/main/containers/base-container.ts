@@ -3,6 +3,7 @@ import { StderrLogger } from '../../adapters/logging/stderr-logger';
 import { ProviderChain } from '../../adapters/providers/provider-chain';
 import { RegistryClientOptions } from '../../adapters/registry/registry-client-options';
 import { registryClientModule } from '../../adapters/registry/registry-client-module';
+import { retrySettingsFor } from '../../adapters/registry/step-retry-settings';
 import { configuredTarget } from '../../application/mirror-plan';
 import type { AwsConfig, BasicCredentialsConfig, Source } from '../../application/request-types';
 import { AuthPort } from '../../ports/auth-port';
@@ -45,6 +46,8 @@ export function createBaseContainer(options: BaseContainerOptions): Container {
   container.loadSync(...providerModules);
   container.bind(ProviderChain).toSelf().inSingletonScope();
   container.bind<AuthPort>(AuthPort).toService(ProviderChain);
+  // The step's retry budget (in/out: an hour for rate limits, as the Go resource) starts now.
+  const retry = retrySettingsFor(options.step, process.env);
   container.bind<RegistryClientOptions>(RegistryClientOptions).toDynamicValue((context) => {
     // Usually built after resolveStepTarget, so a host a provider rewrote is covered by `insecure`
     // too; a provider that talks to the registry while resolving (ACR) does not rewrite it.
@@ -58,6 +61,7 @@ export function createBaseContainer(options: BaseContainerOptions): Container {
         : [],
       caCerts: source.ca_certs ?? [],
       pushScope: options.push,
+      retry,
     };
   });
   container.loadSync(registryClientModule);
