@@ -17,6 +17,11 @@ describe('parseVersion (Masterminds v3 NewVersion)', () => {
     ['1.2.3-beta.2+20130313144700', '1.2.3-beta.2+20130313144700', 3],
     ['v2.3.5-20161202202307-sha.e8fc5e5', '2.3.5-20161202202307-sha.e8fc5e5', 3],
     ['18446744073709551615.0.0', '18446744073709551615.0.0', 3],
+    // Masterminds v3.4.0+ coerces leading zeros in NewVersion (CoerceNewVersion, #266).
+    ['01.2.3', '1.2.3', 3],
+    ['1.02.3', '1.2.3', 3],
+    ['1.2.03', '1.2.3', 3],
+    ['22.04', '22.4.0', 2],
   ])('accepts %s as %s with %i segment(s)', (text, canonical, segments) => {
     const version = parseVersion(text);
     expect(version?.toString()).toBe(canonical);
@@ -28,9 +33,6 @@ describe('parseVersion (Masterminds v3 NewVersion)', () => {
     '',
     'latest',
     'V1.2.3',
-    '01.2.3',
-    '1.02.3',
-    '1.2.03',
     '1.2.3.4',
     '1.2.3-',
     '1.2.3-alpha.01',
