@@ -135,11 +135,14 @@ describe('versionTag', () => {
     ['v1.2.3', undefined, '1.2.3'],
     ['1', undefined, '1.0.0'],
     ['1.2.3-rc.1', 'alpine', '1.2.3-rc.1-alpine'],
+    // Masterminds v3.4.0+ NewVersion coerces leading zeros (#266): the tag is canonical.
+    ['01.2.3', undefined, '1.2.3'],
+    ['22.04', 'jammy', '22.4.0-jammy'],
   ])('%s with variant %s → %s', (version, variant, tag) => {
     expect(versionTag(version, variant)).toBe(tag);
   });
 
-  it.each(['hoogily-boogily', '', '01.2.3', '1.2.3.4'])('rejects %j as an invalid semantic version', (version) => {
+  it.each(['hoogily-boogily', '', '1.2.3.4', '1.2.3-rc.01'])('rejects %j as an invalid semantic version', (version) => {
     expect(() => versionTag(version)).toThrow(InvalidRequestError);
     expect(() => versionTag(version)).toThrow(`invalid semantic version: "${version}"`);
     expect(() => aliasTagsToBump(version, undefined, [])).toThrow(InvalidRequestError);

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidRequestError } from '../../../../src/domain/errors';
-import { parseConstraint } from '../../../../src/domain/semver/constraint';
+import {
+  MAX_CONSTRAINT_LENGTH,
+  MAX_CONSTRAINT_GROUPS,
+  parseConstraint,
+} from '../../../../src/domain/semver/constraint';
 import { parseVersion } from '../../../../src/domain/semver/version';
 
 function check(constraint: string, version: string): boolean {
@@ -239,7 +243,8 @@ describe('parseConstraint: Masterminds check tables', () => {
     ['=<1.2', '1.2.9', true],
     ['~>1.2', '1.2.9', true],
     ['~>1.2', '1.3.0', false],
-    ['!=1.2.3', '1.2.3-rc.1', true],
+    // Masterminds v3.4.0+ (#267): `!=` follows the group's prerelease rule like every operator.
+    ['!=1.2.3', '1.2.3-rc.1', false],
   ])('%j admits %s: %s', (constraint, version, expected) => {
     expect(check(constraint, version)).toBe(expected);
   });
@@ -260,6 +265,7 @@ describe('parseConstraint: syntax', () => {
     '~1.2.x',
     '1.2.X',
     '*',
+    '01.2.3',
   ])('accepts %j', (text) => {
     expect(parseConstraint(text).text).toBe(text);
   });
@@ -274,7 +280,6 @@ describe('parseConstraint: syntax', () => {
     '12.23.4.1234',
     '12.3.34.1234',
     '12.3.34~ 1.2.3',
-    '01.2.3',
     '1.2 ||',
     '>>1',
   ])('rejects %j with an InvalidRequestError naming the text', (text) => {
@@ -300,4 +305,75 @@ describe('parseConstraint: syntax', () => {
     expect(() => parseConstraint(hostile)).toThrow(InvalidRequestError);
     expect(Date.now() - started).toBeLessThan(500);
   });
+});
+
+// What changed between Masterminds v3.3 and v3.5.0 (the Go resource's pin).
+describe('parseConstraint: Masterminds v3.5.0 behaviour', () => {
+  it.each([
+    // #267: one prerelease comparator admits prereleases for its whole AND group...
+    ['>=1.0.0-0 <2.0.0', '1.5.0-rc.1', true],
+    ['>=1.0.0 <2.0.0', '1.5.0-rc.1', false],
+    ['>= 1.0.0 <= 2.0.0-beta', '1.0.1-beta', true],
+    ['>= 1.0.0 <= 2.0.0-beta != 1.0.1-beta', '1.0.1-beta', false],
+    // ...but not for the other || alternatives.
+    ['>= 1.0.0 <= 2.0.0-beta || > 3', '3.0.1-beta', false],
+    ['>= 1.0.0 <= 2.0.0-beta || > 3', '1.5.0-beta', true],
+    // `!=` is no longer exempt from the prerelease rule.
+    ['!=1.2.3', '1.2.3-rc.1', false],
+    ['!=4.1.0', '5.1.0-alpha.1', false],
+    ['!=1.2.3-rc.1', '1.2.3-rc.2', true],
+    ['!=1.2.3-rc.1', '1.2.3-rc.1', false],
+    // NewVersion coerces leading zeros in constraint versions too.
+    ['01.2.3', '1.2.3', true],
+    ['>= 22.04', '22.4.0', true],
+    ['~22.04', '22.4.9', true],
+    ['^20.04', '22.4.0', false],
+  ])('%j admits %s: %s', (constraint, version, expected) => {
+    expect(check(constraint, version)).toBe(expected);
+  });
+
+  it.each(['1.2.3-beta.01', '>= 1.0, < 2.0.0-rc.01'])(
+    'rejects %j: numeric prerelease identifiers keep no leading zero',
+    (text) => {
+      expect(() => parseConstraint(text)).toThrow(InvalidRequestError);
+    },
+  );
+
+  it('limits the text to 512 characters and 32 || alternatives, as MaxConstraintLen/MaxConstraintGroups', () => {
+    const longest = `>=1.0.0-${'a'.repeat(250)}, <2.0.0-${'b'.repeat(245)}`;
+    expect(longest.length).toBe(MAX_CONSTRAINT_LENGTH);
+    expect(() => parseConstraint(longest)).not.toThrow();
+    expect(() => parseConstraint(`${longest} `)).toThrow(`is invalid: longer than ${MAX_CONSTRAINT_LENGTH} characters`);
+
+    const groups = (n: number) => Array.from({ length: n }, (_, i) => `${i}.x`).join(' || ');
+    expect(parseConstraint(groups(MAX_CONSTRAINT_GROUPS)).alternatives).toHaveLength(MAX_CONSTRAINT_GROUPS);
+    expect(() => parseConstraint(groups(MAX_CONSTRAINT_GROUPS + 1))).toThrow('more than 32 alternatives');
+  });
+
+  it('rejects a comparison whose version is longer than MaxVersionLen (256)', () => {
+    expect(() => parseConstraint(`>= 1.0.0-${'a'.repeat(251)}`)).toThrow('is not a valid version');
+    expect(parseConstraint(`>= 1.0.0-${'a'.repeat(250)}`).alternatives).toHaveLength(1);
+  });
+
+  it.each(['>=1.0\u00a0<2', '>=1.0\v<2', '\u30001.0'])(
+    'rejects %j: only ASCII whitespace separates, as in Go',
+    (text) => {
+      expect(() => parseConstraint(text)).toThrow(InvalidRequestError);
+    },
+  );
+
+  it('prints itself as Masterminds String() does', () => {
+    expect(parseConstraint('2.x,   >=1.2.3 || >4.5.6, < 5.7').toString()).toBe('2.x >=1.2.3 || >4.5.6 <5.7');
+    expect(parseConstraint('1 - 2').toString()).toBe('>=1 <=2');
+  });
+
+  it.each([`${'1  '.repeat(160)}!`, `${' '.repeat(500)}x!`, `${'1 - '.repeat(120)}!`, `${'>=1.x '.repeat(80)}!`])(
+    'answers quickly on hostile input under the length limit (%#)',
+    (hostile) => {
+      expect(hostile.length).toBeLessThanOrEqual(MAX_CONSTRAINT_LENGTH);
+      const started = Date.now();
+      expect(() => parseConstraint(hostile)).toThrow(InvalidRequestError);
+      expect(Date.now() - started).toBeLessThan(200);
+    },
+  );
 });

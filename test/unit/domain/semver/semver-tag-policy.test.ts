@@ -64,4 +64,16 @@ describe('classifySemverTag', () => {
     expect(read.kind).toBe('version');
     expect(read.kind === 'version' && read.version.toString()).toBe('1.2.0');
   });
+
+  it('reads leading-zero tags as Masterminds v3.5.0 NewVersion does (coerced, text kept)', () => {
+    const read = classifySemverTag('22.04-jammy', { ...plain, variant: 'jammy' });
+    expect(read.kind === 'version' && [read.tag, read.version.toString(), read.version.original]).toEqual([
+      '22.04-jammy',
+      '22.4.0',
+      '22.04',
+    ]);
+    expect(classifySemverTag('01.2.3', plain).kind).toBe('version');
+    // Numeric prerelease identifiers keep the no-leading-zero rule.
+    expect(classifySemverTag('1.2.3-rc.01', { ...plain, preReleases: true }).kind).toBe('ignored');
+  });
 });

@@ -332,6 +332,37 @@ const extra: [string, Example][] = [
       versions: ['1.2.1-beta.1', '1.2.1'],
     },
   ],
+  // Masterminds v3.4.0+ NewVersion coerces leading zeros (#266): calendar tags count, as written.
+  [
+    'calendar tags with leading zeros are versions and keep their text',
+    {
+      tags: { '22.04': 'random-1', '20.04': 'random-2', '22.10': 'random-3', '24.04.1': 'random-4' },
+      versions: ['20.04', '22.04', '22.10', '24.04.1'],
+    },
+  ],
+  [
+    'a leading-zero tag and a more specific twin of one digest: the one with more dots wins',
+    { tags: { '22.04': 'random-1', '22.4.0': 'random-1', '20.04': 'random-2' }, versions: ['20.04', '22.4.0'] },
+  ],
+  [
+    'a constraint matches coerced versions',
+    {
+      tags: { '22.04': 'random-1', '20.04': 'random-2', '24.04': 'random-3' },
+      semverConstraint: '>= 22.4, < 24',
+      versions: ['22.04'],
+    },
+  ],
+  // Masterminds v3.4.0+ (#267): one prerelease comparator opens its AND group to prereleases.
+  [
+    'a prerelease lower bound admits prereleases under an upper bound without one',
+    {
+      tags: { '1.5.0-rc.1': 'random-1', '1.5.0': 'random-2', '2.0.0-rc.1': 'random-3' },
+      preReleases: true,
+      semverConstraint: '>=1.0.0-0 <2.0.0',
+      // 2.0.0-rc.1 precedes 2.0.0, so `<2.0.0` holds for it once prereleases are admitted.
+      versions: ['1.5.0-rc.1', '1.5.0', '2.0.0-rc.1'],
+    },
+  ],
 ];
 
 describe('selectSemverVersions: check_test.go "tracking semver tags"', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseVersion } from '../../../../src/domain/semver/version';
+import { MAX_VERSION_LENGTH, parseVersion } from '../../../../src/domain/semver/version';
 
 describe('parseVersion (Masterminds v3 NewVersion)', () => {
   it.each([
@@ -17,6 +17,11 @@ describe('parseVersion (Masterminds v3 NewVersion)', () => {
     ['1.2.3-beta.2+20130313144700', '1.2.3-beta.2+20130313144700', 3],
     ['v2.3.5-20161202202307-sha.e8fc5e5', '2.3.5-20161202202307-sha.e8fc5e5', 3],
     ['18446744073709551615.0.0', '18446744073709551615.0.0', 3],
+    // Masterminds v3.4.0+ coerces leading zeros in NewVersion (CoerceNewVersion, #266).
+    ['01.2.3', '1.2.3', 3],
+    ['1.02.3', '1.2.3', 3],
+    ['1.2.03', '1.2.3', 3],
+    ['22.04', '22.4.0', 2],
   ])('accepts %s as %s with %i segment(s)', (text, canonical, segments) => {
     const version = parseVersion(text);
     expect(version?.toString()).toBe(canonical);
@@ -28,9 +33,6 @@ describe('parseVersion (Masterminds v3 NewVersion)', () => {
     '',
     'latest',
     'V1.2.3',
-    '01.2.3',
-    '1.02.3',
-    '1.2.03',
     '1.2.3.4',
     '1.2.3-',
     '1.2.3-alpha.01',
@@ -85,5 +87,34 @@ describe('Version.compare (semver 2.0 precedence)', () => {
     ['1.2.3-rc.1', 'v1.2.3-rc.1'],
   ])('treats %s and %s as equal', (a, b) => {
     expect(parseVersion(a)!.equals(parseVersion(b)!)).toBe(true);
+  });
+});
+
+describe('parseVersion: Masterminds v3.5.0 specifics', () => {
+  it('keeps the text of a coerced version and compares it by value', () => {
+    const calendar = parseVersion('22.04')!;
+    expect([calendar.original, calendar.toString()]).toEqual(['22.04', '22.4.0']);
+    expect(calendar.equals(parseVersion('22.4')!)).toBe(true);
+    expect(calendar.lessThan(parseVersion('22.10')!)).toBe(true);
+  });
+
+  it('accepts up to MaxVersionLen (256) characters', () => {
+    const longest = `1.0.0-${'a'.repeat(MAX_VERSION_LENGTH - 6)}`;
+    expect(parseVersion(longest)?.prerelease).toHaveLength(MAX_VERSION_LENGTH - 6);
+    expect(parseVersion(`${longest}a`)).toBeUndefined();
+  });
+
+  // Past 15 digits npm's semver compares numeric identifiers as rounded JS numbers; Masterminds
+  // compares them as uint64, and as text once they overflow it.
+  it.each([
+    ['1.0.0-9007199254740992', '1.0.0-9007199254740993', -1],
+    ['1.0.0-18446744073709551615', '1.0.0-a', -1],
+    ['1.0.0-99', '1.0.0-18446744073709551616', -1],
+    ['1.0.0-18446744073709551616', '1.0.0-2a', -1],
+    ['1.0.0-18446744073709551616', '1.0.0-18446744073709551617', -1],
+    ['1.0.0-rc.1234567890123456', '1.0.0-rc.1234567890123456', 0],
+  ])('orders %s against %s as %i', (a, b, order) => {
+    expect(parseVersion(a)!.compare(parseVersion(b)!)).toBe(order);
+    expect(parseVersion(b)!.compare(parseVersion(a)!)).toBe(0 - order);
   });
 });
