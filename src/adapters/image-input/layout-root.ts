@@ -49,10 +49,11 @@ async function entryBlob(files: LayoutFiles, entry: Descriptor, why: string): Pr
  * - with a `single-image-digest` marker, the image it names (an entry of that index) is pushed;
  * - otherwise the index is pushed, even when it lists a single image.
  *
- * Two deliberate differences: `index.json` is announced with its own `mediaType` when it declares
- * a Docker manifest list (Go always says OCI index, which registries may refuse for that body);
- * and an OCI archive (a tar, which Go does not read as a layout) holding one image and no marker
- * pushes that image, as `docker save` and buildkit archives expect.
+ * Deliberate differences: `index.json` is announced with its own `mediaType` when it declares a
+ * Docker manifest list (Go always says OCI index, which docker-registry 2.8 refuses for that body);
+ * an OCI archive (a tar, which Go does not read as a layout) holding one image and no marker pushes
+ * that image, as `docker save` and buildkit archives expect; an `index.json` listing nothing is
+ * refused rather than pushed as an empty index.
  */
 export async function layoutRoot(files: LayoutFiles, indexJson: Buffer, kind: ImageInputKind): Promise<ManifestBlob> {
   const top = parseIndex(indexJson, `${files.path}: index.json`);
@@ -95,8 +96,7 @@ export async function layoutRoot(files: LayoutFiles, indexJson: Buffer, kind: Im
   }
 
   if (kind === 'oci-archive' && index === top && top.manifests.length === 1) {
-    const image = await entryBlob(files, top.manifests[0] as Descriptor, 'manifest');
-    if (!isIndexMediaType(image.mediaType)) return image;
+    return entryBlob(files, top.manifests[0] as Descriptor, 'manifest');
   }
   return root;
 }
