@@ -1,21 +1,13 @@
 import { type Readable } from 'node:stream';
-import { ResourceError } from '../../domain/errors';
-import { type Descriptor, type ImageIndex, manifestMediaType } from '../../domain/manifest';
 import type { ImageInput, ImageInputKind, ManifestBlob } from '../../ports/image-input-port';
 import { blobPath, verifiedBytes } from './blob-path';
 import { type FileTree } from './file-tree';
-
-function parseJson<T>(bytes: Buffer, what: string): T {
-  try {
-    return JSON.parse(bytes.toString('utf8')) as T;
-  } catch (error) {
-    throw new ResourceError('FILESYSTEM', `${what} is not valid JSON: ${(error as Error).message}`);
-  }
-}
+import { layoutRoot, SINGLE_IMAGE_DIGEST_FILE } from './layout-root';
 
 /**
- * An OCI image layout (a directory, or a tar of one): `index.json` must name exactly one manifest
- * or index, as the Go resource requires; that entry is pushed byte for byte, so its digest is kept.
+ * An OCI image layout (a directory, or a tar of one). What it stands for, and so what is pushed
+ * and with which digest, follows the Go resource (see `layoutRoot`); manifests are pushed byte
+ * for byte, so their digests are kept.
  */
 export class OciLayoutInput implements ImageInput {
   private constructor(
@@ -26,23 +18,19 @@ export class OciLayoutInput implements ImageInput {
   ) {}
 
   static async open(tree: FileTree, kind: ImageInputKind): Promise<OciLayoutInput> {
-    const index = parseJson<ImageIndex>(await tree.read('index.json'), `${tree.path}: index.json`);
-    const entries: Descriptor[] = Array.isArray(index.manifests) ? index.manifests : [];
-    if (entries.length !== 1) {
-      throw new ResourceError(
-        'FILESYSTEM',
-        `OCI layout ${tree.path} must hold exactly one image or index in index.json, found ${entries.length}`,
-      );
-    }
-    const entry = entries[0] as Descriptor;
-    const bytes = await readManifest(tree, entry.digest);
-    if (!bytes) throw new ResourceError('FILESYSTEM', `OCI layout ${tree.path}: manifest ${entry.digest} is missing`);
-    return new OciLayoutInput(
+    const root = await layoutRoot(
+      {
+        path: tree.path,
+        manifest: (digest) => readManifest(tree, digest),
+        marker: async () =>
+          (await tree.size(SINGLE_IMAGE_DIGEST_FILE)) === undefined
+            ? undefined
+            : (await tree.read(SINGLE_IMAGE_DIGEST_FILE)).toString('utf8'),
+      },
+      await tree.read('index.json'),
       kind,
-      tree.path,
-      { digest: entry.digest, mediaType: entry.mediaType || manifestMediaType(bytes), bytes },
-      tree,
     );
+    return new OciLayoutInput(kind, tree.path, root, tree);
   }
 
   manifest(digest: string): Promise<Buffer | undefined> {

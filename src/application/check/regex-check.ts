@@ -1,8 +1,9 @@
 import { InvalidRequestError } from '../../domain/errors';
 import type { RepositoryRef } from '../../domain/image-reference';
-import { parseManifest, type ImageConfig } from '../../domain/manifest';
-import type { RegistryPort } from '../../ports/registry-port';
-import { selectPlatform, type WantedPlatform } from '../platform-selection';
+import type { ImageConfig } from '../../domain/manifest';
+import type { ManifestContent, RegistryPort } from '../../ports/registry-port';
+import { imageForPlatform } from '../platform-image';
+import type { WantedPlatform } from '../platform-selection';
 import { mapLimit } from '../concurrency';
 import type { Version } from '../request-types';
 
@@ -41,7 +42,7 @@ export async function checkTagRegex(registry: RegistryPort, repo: RepositoryRef,
     return {
       tag,
       digest: manifest.digest,
-      created: await createdTime(registry, repo, manifest.bytes, manifest.mediaType, options.platform),
+      created: await createdTime(registry, repo, manifest, options.platform),
     };
   });
   const found = resolved.filter((r): r is { tag: string; digest: string; created: number } => r !== undefined);
@@ -52,25 +53,18 @@ export async function checkTagRegex(registry: RegistryPort, repo: RepositoryRef,
   return found.map(({ tag, digest }) => ({ tag, digest }));
 }
 
+/**
+ * The image config's `created` of a tag, as Go's `remote.Image` with the source platform: an index
+ * resolves to its platform image (through nested indexes); no such image fails the check, as in Go.
+ */
 async function createdTime(
   registry: RegistryPort,
   repo: RepositoryRef,
-  bytes: Buffer,
-  mediaType: string,
+  manifest: ManifestContent,
   platform: WantedPlatform,
 ): Promise<number> {
-  let parsed = parseManifest(bytes, mediaType);
-  if (parsed.kind === 'index') {
-    const child = selectPlatform(parsed.index, platform) ?? parsed.index.manifests[0];
-    if (!child) return 0;
-    const childManifest = await registry.getManifest(repo, child.digest);
-    if (!childManifest) return 0;
-    parsed = parseManifest(childManifest.bytes, childManifest.mediaType);
-    if (parsed.kind !== 'image') return 0;
-  }
-  const config = JSON.parse(
-    (await registry.getBlobBytes(repo, parsed.manifest.config)).toString('utf8'),
-  ) as ImageConfig;
+  const image = await imageForPlatform(registry, repo, manifest, platform);
+  const config = JSON.parse((await registry.getBlobBytes(repo, image.manifest.config)).toString('utf8')) as ImageConfig;
   const time = config.created ? Date.parse(config.created) : NaN;
   return Number.isNaN(time) ? 0 : time;
 }

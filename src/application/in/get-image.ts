@@ -41,10 +41,17 @@ export class GetImage {
 
     let image: ResolvedImage | undefined;
     if (params.skip_download) {
-      // Only what needs no blob: annotations live in the manifest, labels would need the config.
-      if (patterns.annotations) {
+      // Nothing is written, but matching labels and annotations are still reported, as Go reads
+      // the platform image's manifest and config for them; with no pattern nothing is fetched.
+      if (patterns.labels || patterns.annotations) {
         image = await withMirrorFallback(target, this.logger, async (repo) =>
-          resolveImage(this.registry, repo, await this.registry.getManifest(repo, version.digest), platform, false),
+          resolveImage(
+            this.registry,
+            repo,
+            await this.registry.getManifest(repo, version.digest),
+            platform,
+            patterns.labels !== undefined,
+          ),
         );
         if (!image) throw this.notFound(target.origin, version.digest);
       }

@@ -2,7 +2,7 @@ import { isImageManifestMediaType, isIndexMediaType, MediaType } from '../../dom
 import type { RepositoryRef } from '../../domain/image-reference';
 import type { OciLayoutContent, OpenBlob, OutputBlob } from '../../ports/image-output-port';
 import type { ManifestContent, RegistryPort } from '../../ports/registry-port';
-import { fetchManifest, parseManifestContent } from './resolve-image';
+import { fetchManifest, parseManifestContent } from '../manifest-content';
 
 /**
  * Everything reachable from the version's manifest. An index is kept whole (every platform),

@@ -8,10 +8,15 @@ export interface BlobToPush {
   readonly size: number;
 }
 
-/** Everything an input's root refers to: blobs (deduplicated) and child manifests, deepest first. */
+/**
+ * Everything an input's root refers to: blobs (deduplicated) and child manifests in levels. A
+ * registry accepts an index only once the manifests it lists exist, so level 0 holds images (and
+ * other leaves), level n the indexes whose children all sit in lower levels; each level can be
+ * pushed concurrently once the previous one is in.
+ */
 export interface ImageGraph {
   readonly blobs: BlobToPush[];
-  readonly children: ManifestBlob[];
+  readonly childLevels: ManifestBlob[][];
 }
 
 function parse(manifest: ManifestBlob, where: string): ReturnType<typeof parseManifest> {
@@ -31,8 +36,8 @@ function parse(manifest: ManifestBlob, where: string): ReturnType<typeof parseMa
  */
 export async function collectImageGraph(input: ImageInput): Promise<ImageGraph> {
   const blobs = new Map<string, BlobToPush>();
-  const children: ManifestBlob[] = [];
-  const seen = new Set<string>();
+  const levels: ManifestBlob[][] = [];
+  const levelOf = new Map<string, number>();
 
   const addBlob = async (d: Descriptor, what: string): Promise<void> => {
     if (blobs.has(d.digest)) return;
@@ -43,29 +48,36 @@ export async function collectImageGraph(input: ImageInput): Promise<ImageGraph> 
     blobs.set(d.digest, { digest: d.digest, size: d.size });
   };
 
-  const visit = async (manifest: ManifestBlob): Promise<void> => {
+  /** The level a manifest's children end at: -1 for an image, else the highest child level. */
+  const visit = async (manifest: ManifestBlob): Promise<number> => {
     const parsed = parse(manifest, input.path);
     if (parsed.kind === 'image') {
       await addBlob(parsed.manifest.config, 'config');
       for (const layer of parsed.manifest.layers) await addBlob(layer, 'layer');
-      return;
+      return -1;
     }
+    let highest = -1;
     for (const child of parsed.index.manifests) {
-      if (seen.has(child.digest)) continue;
-      seen.add(child.digest);
-      if (!isIndexMediaType(child.mediaType) && !isImageManifestMediaType(child.mediaType)) {
-        // Artifacts (signatures, attestations) in an index are still manifests: push their bytes if present.
-        if (!(await input.manifest(child.digest))) continue;
+      const known = levelOf.get(child.digest);
+      if (known !== undefined) {
+        highest = Math.max(highest, known);
+        continue;
       }
       const bytes = await input.manifest(child.digest);
-      if (!bytes)
+      if (!bytes) {
+        // Artifacts (signatures, attestations) in an index are still manifests: push their bytes if present.
+        if (!isIndexMediaType(child.mediaType) && !isImageManifestMediaType(child.mediaType)) continue;
         throw new ResourceError('FILESYSTEM', `${input.path}: manifest ${child.digest} listed in the index is missing`);
+      }
       const blob = { digest: child.digest, mediaType: child.mediaType, bytes };
-      await visit(blob);
-      children.push(blob);
+      const level = (await visit(blob)) + 1;
+      levelOf.set(child.digest, level);
+      (levels[level] ??= []).push(blob);
+      highest = Math.max(highest, level);
     }
+    return highest;
   };
 
   await visit(input.root);
-  return { blobs: [...blobs.values()], children };
+  return { blobs: [...blobs.values()], childLevels: levels.filter((l) => l !== undefined) };
 }

@@ -19,8 +19,9 @@ function mib(bytes: number): string {
 
 /**
  * Push an input under `tags`: blobs first (each skipped when the registry has it), then child
- * manifests by digest, then the root once per tag. Tags are written last, so a failure never leaves
- * a tag pointing at an incomplete image, and a re-run simply completes the work.
+ * manifests by digest (images, then the indexes over them, level by level), then the root once
+ * per tag. Tags are written last, so a failure never leaves a tag pointing at an incomplete
+ * image, and a re-run simply completes the work.
  */
 export async function pushImage(
   registry: RegistryPort,
@@ -35,7 +36,8 @@ export async function pushImage(
   // Largest first, so the long uploads overlap the short ones instead of trailing alone.
   const blobs = [...graph.blobs].sort((a, b) => b.size - a.size);
   const total = blobs.reduce((sum, b) => sum + Math.max(0, b.size), 0);
-  logger.info(`pushing ${blobs.length} blobs (${mib(total)}) and ${graph.children.length + 1} manifests to ${name}`);
+  const manifests = graph.childLevels.reduce((sum, level) => sum + level.length, 1);
+  logger.info(`pushing ${blobs.length} blobs (${mib(total)}) and ${manifests} manifests to ${name}`);
 
   await mapLimit(blobs, options.concurrency, async (blob) => {
     await registry.pushBlob(repo, blob, {
@@ -45,10 +47,12 @@ export async function pushImage(
     logger.debug(`blob ${blob.digest} (${blob.size} bytes) is in ${name}`);
   });
 
-  await mapLimit(graph.children, options.concurrency, async (child) => {
-    const stored = await registry.putManifest(repo, child.digest, child.mediaType, child.bytes);
-    checkDigest(stored, child.digest, name, child.digest);
-  });
+  for (const level of graph.childLevels) {
+    await mapLimit(level, options.concurrency, async (child) => {
+      const stored = await registry.putManifest(repo, child.digest, child.mediaType, child.bytes);
+      checkDigest(stored, child.digest, name, child.digest);
+    });
+  }
 
   const root = input.root;
   logger.info(`pushing tag(s) ${tags.map((t) => `${name}:${t}`).join(', ')}`);

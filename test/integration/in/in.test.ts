@@ -197,7 +197,7 @@ describe('in against a real registry', () => {
     expect(readFileSync(join(dir, 'oci/single-image-digest'), 'utf8')).toBe(digest);
   });
 
-  it('skip_download writes only the version files', async () => {
+  it('skip_download writes only the version files, yet reports matching labels and annotations', async () => {
     const image = layered();
     const digest = await pushImage(registry.get(), 'team/skip', 'v4', image);
     const dir = dest();
@@ -210,6 +210,31 @@ describe('in against a real registry', () => {
       dir,
     );
     expect(readdirSync(dir).sort()).toEqual(['digest', 'repository', 'tag']);
+
+    // As Go: the manifest and the config are read for the patterns, no layer is downloaded.
+    const proxy = await startProxy(registry.get().url);
+    try {
+      const labelled = dest();
+      const { json } = await getOk(
+        {
+          source: { repository: `${proxy.host}/team/skip` },
+          version: { tag: 'v4', digest },
+          params: { skip_download: true, label_regex: 'team', annotation_regex: 'revision' },
+        },
+        labelled,
+      );
+      expect(json.metadata).toEqual([
+        { name: 'repository', value: `${proxy.host}/team/skip` },
+        { name: 'tag', value: 'v4' },
+        { name: 'org.example.team', value: 'core' },
+        { name: 'org.opencontainers.image.revision', value: 'deadbeef' },
+      ]);
+      expect(readdirSync(labelled).sort()).toEqual(['digest', 'repository', 'tag']);
+      expect(proxy.count('GET', /\/blobs\//)).toBe(1);
+      expect(proxy.count('GET', new RegExp(`/blobs/${image.configDigest}$`))).toBe(1);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('uses registry_mirror for a Docker Hub repository and keeps the original name', async () => {

@@ -3,12 +3,20 @@
  * independent client that makes inputs and reads back what we pushed.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImage, buildIndex, layerFromFiles, pushImage, pushIndex, randomImage } from '../support/image-fixtures';
+import {
+  buildImage,
+  buildIndex,
+  layerFromFiles,
+  pushImage,
+  pushIndex,
+  randomImage,
+  sha256Digest,
+} from '../support/image-fixtures';
 import { failTimes, matching, startProxy } from '../support/http-proxy';
 import { withRegistry } from '../support/registry-server';
 import { runBin } from '../support/run-bin';
@@ -146,15 +154,22 @@ describe('out against a real registry', () => {
       expect((await inspect(`${host()}/copy/multi@${child.digest}`)).Digest).toBe(child.digest);
   });
 
-  it('round trip: an image skopeo pushed is re-pushed by us unchanged', async () => {
+  it('round trip: an image skopeo pushed is re-pushed by us unchanged, under the layout index as Go does', async () => {
     const image = randomImage('skopeo-pushed', { mediaTypes: 'oci' });
     const dir = mkdtempSync(join(src, 'rt-'));
     writeEntriesToDir(join(dir, 'made'), layoutEntries(image));
     await skopeo('copy', '--dest-tls-verify=false', `oci:${join(dir, 'made')}`, `docker://${host()}/skopeo/pushed:1`);
     await skopeo('copy', '--src-tls-verify=false', `docker://${host()}/skopeo/pushed:1`, `oci:${join(dir, 'fetched')}`);
     const pushedBySkopeo = (await inspect(`${host()}/skopeo/pushed:1`)).Digest;
+    // A layout without the single-image-digest marker is pushed as its index.json (Go's
+    // layout.ImageIndexFromPath), the image as its only child.
     const res = await outOk('ours/pushed', { image: 'fetched' }, { tag: '1' }, dir);
-    expect(res.version.digest).toBe(pushedBySkopeo);
+    expect(res.version.digest).toBe(sha256Digest(readFileSync(join(dir, 'fetched/index.json'))));
+    expect((await inspect(`${host()}/ours/pushed@${pushedBySkopeo}`)).Digest).toBe(pushedBySkopeo);
+    // With the marker (as our own `get` writes it), the image itself is pushed.
+    writeFileSync(join(dir, 'fetched/single-image-digest'), pushedBySkopeo);
+    const marked = await outOk('ours/pushed', { image: 'fetched' }, { tag: '2' }, dir);
+    expect(marked.version.digest).toBe(pushedBySkopeo);
   });
 
   it('re-pushing an image the registry already holds uploads no blob', async () => {

@@ -8,7 +8,14 @@ import { READ_CHUNK } from '../../../../src/adapters/image-input/file-tree';
 import { FsImageInputs } from '../../../../src/adapters/image-input/fs-image-inputs';
 import type { ImageInput } from '../../../../src/ports/image-input-port';
 import { buildImage, buildIndex, layerFromFiles } from '../../../integration/support/image-fixtures';
-import { dockerSaveEntries, layoutEntries, writeEntriesToDir, writeTarFile } from './layout-fixtures';
+import {
+  dockerSaveEntries,
+  indexBlobOf,
+  layoutEntries,
+  layoutWithIndex,
+  writeEntriesToDir,
+  writeTarFile,
+} from './layout-fixtures';
 
 async function readAll(input: ImageInput, digest: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -106,16 +113,95 @@ describe('FsImageInputs', () => {
     expect(largest).toBeLessThanOrEqual(READ_CHUNK);
   });
 
-  it('refuses a layout whose index.json lists more than one entry', async () => {
-    const layout = join(dir, 'two');
-    writeEntriesToDir(layout, layoutEntries(image, 1));
-    await expect(inputs.open(layout)).rejects.toThrow('exactly one image or index in index.json, found 2');
+  describe('which manifest an OCI layout stands for (as the Go resource reads it)', () => {
+    const descriptor = (c: { mediaType: string; digest: string; manifestBytes: Buffer }) => ({
+      mediaType: c.mediaType,
+      digest: c.digest,
+      size: c.manifestBytes.length,
+    });
+    const indexJson = (entries: Array<{ mediaType: string; digest: string; manifestBytes: Buffer }>, extra = {}) =>
+      Buffer.from(JSON.stringify({ schemaVersion: 2, ...extra, manifests: entries.map(descriptor) }));
+    const open = async (
+      name: string,
+      json: Buffer,
+      contents: Parameters<typeof layoutWithIndex>[1],
+      marker?: string,
+    ) => {
+      const layout = join(dir, name);
+      const extra = marker === undefined ? [] : [{ path: 'single-image-digest', content: marker }];
+      writeEntriesToDir(layout, layoutWithIndex(json, contents, extra));
+      return inputs.open(layout);
+    };
+
+    it('several entries: index.json itself, as an OCI index whose digest is that of the file', async () => {
+      const json = indexJson([image, arm]);
+      const input = await open('several', json, [image, arm]);
+      expect(input.root).toEqual({
+        digest: sha(json),
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        bytes: json,
+      });
+    });
+
+    it('one image entry without the marker: still index.json (Go pushes the layout index)', async () => {
+      const json = indexJson([image]);
+      const input = await open('one-image', json, [image]);
+      expect(input.root.digest).toBe(sha(json));
+      expect(input.root.bytes.equals(json)).toBe(true);
+    });
+
+    it('with single-image-digest: the image it names', async () => {
+      const json = indexJson([image]);
+      const input = await open('marked', json, [image], image.digest);
+      expect(input.root).toEqual({ digest: image.digest, mediaType: image.mediaType, bytes: image.manifestBytes });
+      const both = await open('marked-two', indexJson([image, arm]), [image, arm], `${arm.digest}\n`);
+      expect(both.root.digest).toBe(arm.digest);
+    });
+
+    it('unwraps single index entries recursively, down to the first index with several entries', async () => {
+      const inner = indexBlobOf([image, arm]);
+      const middle = indexBlobOf([inner]);
+      const input = await open('nested', indexJson([middle]), [middle, inner]);
+      expect(input.root).toEqual({ digest: inner.digest, mediaType: inner.mediaType, bytes: inner.manifestBytes });
+      const marked = await open('nested-marked', indexJson([middle]), [middle, inner], arm.digest);
+      expect(marked.root.digest).toBe(arm.digest);
+    });
+
+    it('announces a Docker manifest list index.json with its own media type', async () => {
+      const list = 'application/vnd.docker.distribution.manifest.list.v2+json';
+      const json = indexJson([image, arm], { mediaType: list });
+      expect((await open('docker-list', json, [image, arm])).root.mediaType).toBe(list);
+    });
+
+    it('refuses a marker its index does not list, an empty index.json and one without manifests', async () => {
+      await expect(open('bad-marker', indexJson([image]), [image], arm.digest)).rejects.toThrow(
+        `single-image-digest names ${arm.digest}, which its index does not list`,
+      );
+      await expect(open('empty', indexJson([]), [])).rejects.toThrow('index.json lists no image or index');
+      await expect(open('no-manifests', Buffer.from('{"schemaVersion":2}'), [])).rejects.toThrow(
+        'index.json is not an image index (no "manifests" list)',
+      );
+    });
+
+    it('an OCI archive (tar) with one image entry and no marker pushes that image', async () => {
+      const path = join(dir, 'single-oci.tar');
+      writeTarFile(path, layoutWithIndex(indexJson([image]), [image]));
+      expect((await inputs.open(path)).root.digest).toBe(image.digest);
+      const two = join(dir, 'two-oci.tar');
+      const json = indexJson([image, arm]);
+      writeTarFile(two, layoutWithIndex(json, [image, arm]));
+      expect((await inputs.open(two)).root.digest).toBe(sha(json));
+    });
   });
 
   it('detects a corrupted manifest blob by its digest', async () => {
     const layout = join(dir, 'corrupt');
     writeEntriesToDir(layout, layoutEntries(image));
     writeFileSync(join(layout, 'blobs/sha256', image.digest.slice(7)), '{"schemaVersion":2}');
+    const input = await inputs.open(layout);
+    await expect(input.manifest(image.digest)).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
+    // With the marker the image is read at once, so the layout fails to open.
+    writeFileSync(join(layout, 'single-image-digest'), image.digest);
     await expect(inputs.open(layout)).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
   });
 

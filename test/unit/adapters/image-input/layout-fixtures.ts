@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { BuiltImage, BuiltIndex } from '../../../integration/support/image-fixtures';
+import { sha256Digest, type BuiltImage, type BuiltIndex } from '../../../integration/support/image-fixtures';
 import { type TarEntry, writeTar } from '../../../integration/support/tar-writer';
 
 function blob(digest: string, content: Buffer): TarEntry {
@@ -22,16 +22,41 @@ function imageBlobs(image: BuiltImage): TarEntry[] {
 export function layoutEntries(root: BuiltImage | BuiltIndex, extraIndexEntries = 0): TarEntry[] {
   const descriptor = { mediaType: root.mediaType, digest: root.digest, size: root.manifestBytes.length };
   const index = { schemaVersion: 2, manifests: Array.from({ length: 1 + extraIndexEntries }, () => descriptor) };
-  const blobs =
-    root.kind === 'image'
-      ? imageBlobs(root)
-      : [blob(root.digest, root.manifestBytes), ...root.images.flatMap(imageBlobs)];
+  return layoutWithIndex(JSON.stringify(index), [root]);
+}
+
+/** A layout whose `index.json` is given as is, holding the blobs of `contents` (and of nested indexes). */
+export function layoutWithIndex(
+  indexJson: string | Buffer,
+  contents: Array<BuiltImage | BuiltIndex>,
+  extra: TarEntry[] = [],
+): TarEntry[] {
+  const blobs = contents.flatMap((c) =>
+    c.kind === 'image' ? imageBlobs(c) : [blob(c.digest, c.manifestBytes), ...c.images.flatMap(imageBlobs)],
+  );
   const unique = new Map(blobs.map((b) => [b.path, b]));
   return [
     { path: 'oci-layout', content: '{"imageLayoutVersion":"1.0.0"}' },
-    { path: 'index.json', content: JSON.stringify(index) },
+    { path: 'index.json', content: indexJson },
     ...unique.values(),
+    ...extra,
   ];
+}
+
+/** An index blob over other manifests (images or indexes), without platforms unless given. */
+export function indexBlobOf(
+  entries: Array<BuiltImage | BuiltIndex>,
+  mediaType = 'application/vnd.oci.image.index.v1+json',
+): BuiltIndex {
+  const manifests = entries.map((e) => ({ mediaType: e.mediaType, digest: e.digest, size: e.manifestBytes.length }));
+  const manifestBytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, manifests }));
+  return {
+    kind: 'index',
+    manifestBytes,
+    digest: sha256Digest(manifestBytes),
+    mediaType,
+    images: entries.flatMap((e) => (e.kind === 'image' ? [e] : e.images)),
+  };
 }
 
 export function writeEntriesToDir(dir: string, entries: TarEntry[]): void {

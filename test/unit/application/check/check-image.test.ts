@@ -4,6 +4,8 @@ import { configuredTarget } from '../../../../src/application/mirror-plan';
 import { CheckImage } from '../../../../src/application/check/check-image';
 import type { CheckRequest, Source } from '../../../../src/application/request-types';
 import type { RepositoryRef } from '../../../../src/domain/image-reference';
+import { MediaType } from '../../../../src/domain/media-types';
+import { sha256Digest } from '../../../../src/adapters/memory/in-memory-registry-store';
 import { ImageMother } from '../../../support/image-mother';
 import { memoryLogger } from '../../../support/memory-logger';
 
@@ -90,6 +92,79 @@ describe('check, tag_regex mode', () => {
       { tag: 'c', digest: middle },
       { tag: 'a', digest: newest },
     ]);
+  });
+
+  it('with created_at_sort, dates an index by its platform image, through nested indexes and default platforms', async () => {
+    const { mother, run } = setup();
+    const image = (seed: string, created: string, architecture = 'amd64') =>
+      mother.image(repo, [], seed, { created, architecture });
+    const index = (tags: string[], entries: Array<{ digest: string; platform?: object; index?: boolean }>) => {
+      const manifests = entries.map((e) => {
+        const stored = mother.store.manifest(repo, e.digest);
+        return {
+          mediaType: e.index ? MediaType.OciIndex : MediaType.OciManifest,
+          digest: e.digest,
+          size: stored?.bytes.length ?? 0,
+          ...(e.platform ? { platform: e.platform } : {}),
+        };
+      });
+      const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests }));
+      let digest = mother.store.putManifest(repo, sha256Digest(bytes), MediaType.OciIndex, bytes);
+      for (const tag of tags) digest = mother.store.putManifest(repo, tag, MediaType.OciIndex, bytes);
+      return digest;
+    };
+    const arm = { os: 'linux', architecture: 'arm64' };
+    const amd = { os: 'linux', architecture: 'amd64' };
+    // "plain": the amd64 image has no platform in the index (linux/amd64 by default); the arm64
+    // image, listed first, is the newest and must not be taken.
+    const plain = index(
+      ['plain'],
+      [
+        { digest: image('plain-arm', '2030-01-01T00:00:00Z', 'arm64'), platform: arm },
+        { digest: image('plain-amd', '2021-01-01T00:00:00Z') },
+      ],
+    );
+    // "nested": an index whose amd64 entry is itself an index.
+    const inner = index([], [{ digest: image('nested-amd', '2023-01-01T00:00:00Z'), platform: amd }]);
+    const nested = index(
+      ['nested'],
+      [
+        { digest: image('nested-arm', '2000-01-01T00:00:00Z', 'arm64'), platform: arm },
+        { digest: inner, platform: amd, index: true },
+      ],
+    );
+    const single = mother.image(repo, ['single'], 'single', { created: '2022-01-01T00:00:00Z' });
+    expect(await run({ tag_regex: '.', created_at_sort: true })).toEqual([
+      { tag: 'plain', digest: plain },
+      { tag: 'single', digest: single },
+      { tag: 'nested', digest: nested },
+    ]);
+  });
+
+  it('with created_at_sort, fails like Go when an index has no image for the platform', async () => {
+    const { mother, run } = setup();
+    const armImage = mother.image(repo, [], 'arm-only', { architecture: 'arm64' });
+    const stored = mother.store.manifest(repo, armImage);
+    const bytes = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.OciIndex,
+        manifests: [
+          {
+            mediaType: MediaType.OciManifest,
+            digest: armImage,
+            size: stored?.bytes.length ?? 0,
+            platform: { os: 'linux', architecture: 'arm64' },
+          },
+        ],
+      }),
+    );
+    mother.store.putManifest(repo, 'arm', MediaType.OciIndex, bytes);
+    await expect(run({ tag_regex: '.', created_at_sort: true })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: expect.stringContaining('has no image for platform linux/amd64 (it has: linux/arm64)') as string,
+    });
+    expect(await run({ tag_regex: '.' })).toHaveLength(1);
   });
 
   it('rejects an invalid regex before talking to the registry', async () => {

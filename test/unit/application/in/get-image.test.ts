@@ -15,6 +15,7 @@ import {
   layerFromFiles,
   type BuiltImage,
   type BuiltIndex,
+  type Platform,
 } from '../../../integration/support/image-fixtures';
 import { RecordingLogger, tempDir } from '../../adapters/image-output/unpack-fixture';
 
@@ -40,7 +41,7 @@ function setup() {
   return { registry, logger, useCase, dest: tempDir() };
 }
 
-function appImage(platform = HOST, extra: Partial<Parameters<typeof buildImage>[0]> = {}): BuiltImage {
+function appImage(platform: Platform = HOST, extra: Partial<Parameters<typeof buildImage>[0]> = {}): BuiltImage {
   return buildImage({
     layers: [
       layerFromFiles([
@@ -201,21 +202,171 @@ describe('GetImage: rootfs (default format)', () => {
   });
 });
 
+/** An index over arbitrary entries (a nested index, an entry without `platform`). */
+function indexOf(entries: Array<{ content: BuiltImage | BuiltIndex; platform?: BuiltImage['platform'] }>): BuiltIndex {
+  const manifests = entries.map(({ content, platform }) => ({
+    mediaType: content.mediaType,
+    digest: content.digest,
+    size: content.manifestBytes.length,
+    ...(platform ? { platform } : {}),
+  }));
+  const manifestBytes = Buffer.from(
+    JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }),
+  );
+  const digest = `sha256:${createHash('sha256').update(manifestBytes).digest('hex')}`;
+  return {
+    kind: 'index',
+    manifestBytes,
+    digest,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    images: entries.flatMap(({ content }) => (content.kind === 'index' ? content.images : [content])),
+  };
+}
+
+function pushTree(registry: InMemoryRegistry, outer: BuiltIndex, nested: BuiltIndex[]): void {
+  push(registry, REPO, outer);
+  for (const n of nested) registry.store.putManifest(REPO, n.digest, n.mediaType, n.manifestBytes);
+}
+
+describe('GetImage: platform choice, as the Go resource makes it', () => {
+  it('params.platform replaces source.platform whole; empty fields are the host', async () => {
+    const { registry, useCase } = setup();
+    const images = [
+      appImage({ os: 'linux', architecture: 'amd64' }),
+      appImage({ os: 'windows', architecture: 'arm64' }),
+      appImage({ os: 'linux', architecture: 'arm64' }),
+    ];
+    const index = buildIndex(images);
+    push(registry, REPO, index);
+    const source = { repository: 'registry.test/team/app', platform: { os: 'windows', architecture: 's390x' } };
+    const arch = async (extra: Partial<InRequest>): Promise<string> => {
+      const dest = tempDir();
+      await useCase.run(request(index.digest, extra), dest);
+      return readFileSync(join(dest, 'rootfs/etc/os'), 'utf8').trim();
+    };
+    // Not windows/arm64: source.os does not survive the step override, the host's linux fills it.
+    expect(await arch({ source, params: { platform: { architecture: 'arm64' } } })).toBe('arm64');
+    expect(await arch({ source, params: { platform: {} } })).toBe('amd64');
+    expect(await arch({ source, params: { platform: { os: '', architecture: '' } } })).toBe('amd64');
+    await expect(arch({ source })).rejects.toThrow('has no image for platform windows/s390x');
+  });
+
+  it('takes an index entry without platform as linux/amd64', async () => {
+    const { registry, useCase, dest } = setup();
+    const arm = appImage({ os: 'linux', architecture: 'arm64' });
+    const plain = appImage({ os: 'linux', architecture: 'amd64' }, { config: { Labels: { kind: 'plain' } } });
+    const index = indexOf([{ content: arm, platform: arm.platform }, { content: plain }]);
+    push(registry, REPO, index);
+    const response = await useCase.run(request(index.digest, { params: { label_regex: 'kind' } }), dest);
+    expect(response.metadata.at(-1)).toEqual({ name: 'kind', value: 'plain' });
+
+    const other = setup();
+    push(other.registry, REPO, index);
+    await expect(
+      other.useCase.run(request(index.digest, { params: { platform: { os: 'linux', architecture: 's390x' } } }), dest),
+    ).rejects.toThrow('has no image for platform linux/s390x (it has: linux/arm64, linux/amd64)');
+  });
+
+  it('descends into a nested index: the first matching entry, itself matched by platform', async () => {
+    const { registry, useCase } = setup();
+    const amd = appImage({ os: 'linux', architecture: 'amd64' });
+    const arm = appImage({ os: 'linux', architecture: 'arm64' });
+    const ppc = appImage({ os: 'linux', architecture: 'ppc64le' });
+    const inner = buildIndex([arm, amd]);
+    // The inner index has no platform (so counts as linux/amd64); the arm64 entry names its own.
+    const outer = indexOf([{ content: inner }, { content: ppc, platform: ppc.platform }]);
+    pushTree(registry, outer, [inner]);
+
+    const dest = tempDir();
+    await useCase.run(request(outer.digest), dest);
+    expect(readFileSync(join(dest, 'rootfs/etc/os'), 'utf8')).toBe('amd64\n');
+    expect(readFileSync(join(dest, 'digest'), 'utf8')).toBe(outer.digest);
+
+    const dest2 = tempDir();
+    await useCase.run(request(outer.digest, { params: { platform: { architecture: 'ppc64le' } } }), dest2);
+    expect(readFileSync(join(dest2, 'rootfs/etc/os'), 'utf8')).toBe('ppc64le\n');
+
+    // As in Go: a nested index without platform is linux/amd64, so arm64 is not looked for inside.
+    await expect(
+      useCase.run(request(outer.digest, { params: { platform: { architecture: 'arm64' } } }), tempDir()),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('narrows by variant only when one is asked for (an extension: Go cannot ask)', async () => {
+    const { registry, useCase } = setup();
+    const v6 = appImage({ os: 'linux', architecture: 'arm', variant: 'v6' });
+    const v7 = appImage(
+      { os: 'linux', architecture: 'arm', variant: 'v7' },
+      {
+        config: { Labels: { v: '7' } },
+      },
+    );
+    const index = buildIndex([v6, v7]);
+    push(registry, REPO, index);
+    const labels = async (platform: Record<string, string>) =>
+      (await useCase.run(request(index.digest, { params: { platform, label_regex: '^v$' } }), tempDir())).metadata;
+    expect(await labels({ architecture: 'arm' })).not.toContainEqual({ name: 'v', value: '7' });
+    expect(await labels({ architecture: 'arm', variant: 'v7' })).toContainEqual({ name: 'v', value: '7' });
+  });
+});
+
 describe('GetImage: skip_download', () => {
-  it('writes only the version files and fetches nothing without annotation_regex', async () => {
+  it('writes only the version files and fetches nothing without a label or annotation pattern', async () => {
     const { registry, useCase, dest } = setup();
     const image = appImage();
     push(registry, REPO, image);
-    const response = await useCase.run(
-      request(image.digest, { params: { skip_download: true, label_regex: '.' } }),
-      dest,
-    );
+    const response = await useCase.run(request(image.digest, { params: { skip_download: true } }), dest);
     expect(readdirSync(dest).sort()).toEqual(['digest', 'repository', 'tag']);
     expect(registry.calls).toEqual([]);
     expect(response.metadata).toEqual([
       { name: 'repository', value: 'registry.test/team/app' },
       { name: 'tag', value: '1.2.3' },
     ]);
+  });
+
+  it('still reports matching labels (from the config) and annotations, downloading no layer', async () => {
+    const { registry, useCase, dest } = setup();
+    const image = appImage();
+    push(registry, REPO, image);
+    const response = await useCase.run(
+      request(image.digest, {
+        params: { skip_download: true, label_regex: 'team|zeta', annotation_regex: 'revision' },
+      }),
+      dest,
+    );
+    expect(readdirSync(dest).sort()).toEqual(['digest', 'repository', 'tag']);
+    expect(response.metadata).toEqual([
+      { name: 'repository', value: 'registry.test/team/app' },
+      { name: 'tag', value: '1.2.3' },
+      { name: 'com.example.team', value: 'core' },
+      { name: 'zeta', value: 'z' },
+      { name: 'org.opencontainers.image.revision', value: 'abc123' },
+    ]);
+    expect(registry.calls.map((c) => c.method)).toEqual(['getManifest', 'getBlobBytes']);
+  });
+
+  it('reads labels and annotations of the platform image when the digest is an index', async () => {
+    const { registry, useCase, dest } = setup();
+    const amd = appImage({ os: 'linux', architecture: 'amd64' });
+    const arm = appImage({ os: 'linux', architecture: 'arm64' }, { config: { Labels: { arch: 'arm64' } } });
+    const index = buildIndex([amd, arm], { annotations: { 'org.opencontainers.image.revision': 'index-level' } });
+    push(registry, REPO, index);
+    const response = await useCase.run(
+      request(index.digest, {
+        params: {
+          skip_download: true,
+          platform: { architecture: 'arm64' },
+          label_regex: 'arch',
+          annotation_regex: 'rev',
+        },
+      }),
+      dest,
+    );
+    expect(response.metadata.slice(2)).toEqual([
+      { name: 'arch', value: 'arm64' },
+      { name: 'org.opencontainers.image.revision', value: 'abc123' },
+    ]);
+    expect(registry.calls.map((c) => c.method)).toEqual(['getManifest', 'getManifest', 'getBlobBytes']);
   });
 
   it('reads annotations from the manifest alone', async () => {

@@ -74,6 +74,34 @@ describe('pushImage', () => {
     expect(registry.store.manifest(repo, 'x')?.digest).toBe(sha(bytes));
   });
 
+  it('puts a nested index only once the images it lists are in, as a registry requires', async () => {
+    const arm = buildImage({ layers: [layer], platform: { os: 'linux', architecture: 'arm64' } });
+    const inner = buildIndex([image, arm]);
+    const ppc = buildImage({ layers: [layer], platform: { os: 'linux', architecture: 'ppc64le' } });
+    const outer = buildIndex([ppc]);
+    const outerJson = JSON.parse(outer.manifestBytes.toString()) as { manifests: object[] };
+    outerJson.manifests.unshift({ mediaType: inner.mediaType, digest: inner.digest, size: inner.manifestBytes.length });
+    const outerBytes = Buffer.from(JSON.stringify(outerJson));
+    const input = memoryInput(
+      { digest: sha(outerBytes), mediaType: outer.mediaType, bytes: outerBytes },
+      [layer.bytes, image.configBytes, arm.configBytes, ppc.configBytes],
+      [inner.manifestBytes, image.manifestBytes, arm.manifestBytes, ppc.manifestBytes],
+    );
+    const registry = new InMemoryRegistry();
+    const put = registry.putManifest.bind(registry);
+    registry.putManifest = async (r, reference, mediaType, bytes) => {
+      const listed = (JSON.parse(bytes.toString()) as { manifests?: Array<{ digest: string }> }).manifests ?? [];
+      // Images arrive slowly, so an index put too early finds them missing.
+      if (listed.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      for (const { digest } of listed) {
+        if (!registry.store.manifest(r, digest)) throw new Error(`MANIFEST_BLOB_UNKNOWN ${digest}`);
+      }
+      return put(r, reference, mediaType, bytes);
+    };
+    expect(await pushImage(registry, repo, input, ['x'], quiet, { concurrency: 8 })).toBe(sha(outerBytes));
+    expect(registry.store.manifest(repo, inner.digest)?.digest).toBe(inner.digest);
+  });
+
   it('fails when an index child manifest is absent', async () => {
     const index = buildIndex([image]);
     const input = memoryInput({ digest: index.digest, mediaType: index.mediaType, bytes: index.manifestBytes }, []);
