@@ -41,20 +41,16 @@ export class GetImage {
 
     let image: ResolvedImage | undefined;
     if (params.skip_download) {
-      // Nothing is written, but matching labels and annotations are still reported, as Go reads
-      // the platform image's manifest and config for them; with no pattern nothing is fetched.
-      if (patterns.labels || patterns.annotations) {
-        image = await withMirrorFallback(target, this.logger, async (repo) =>
-          resolveImage(
-            this.registry,
-            repo,
-            await this.registry.getManifest(repo, version.digest),
-            platform,
-            patterns.labels !== undefined,
-          ),
-        );
-        if (!image) throw this.notFound(target.origin, version.digest);
-      }
+      // Nothing is written, but the manifest is read as Go reads it (a digest the registry lost
+      // fails the step), and matching labels and annotations are still reported.
+      const found = await withMirrorFallback(target, this.logger, async (repo) => {
+        const root = await this.registry.getManifest(repo, version.digest);
+        if (!root) return undefined;
+        if (!patterns.labels && !patterns.annotations) return {};
+        return { image: await resolveImage(this.registry, repo, root, platform, patterns.labels !== undefined) };
+      });
+      if (!found) throw this.notFound(target.origin, version.digest);
+      image = found.image;
     } else {
       const downloaded = await withMirrorFallback(target, this.logger, (repo) =>
         this.download(repo, request, target.name, dest, format, platform, patterns),

@@ -311,17 +311,25 @@ describe('GetImage: platform choice, as the Go resource makes it', () => {
 });
 
 describe('GetImage: skip_download', () => {
-  it('writes only the version files and fetches nothing without a label or annotation pattern', async () => {
+  it('writes only the version files and reads only the manifest without a label or annotation pattern', async () => {
     const { registry, useCase, dest } = setup();
     const image = appImage();
     push(registry, REPO, image);
     const response = await useCase.run(request(image.digest, { params: { skip_download: true } }), dest);
     expect(readdirSync(dest).sort()).toEqual(['digest', 'repository', 'tag']);
-    expect(registry.calls).toEqual([]);
+    expect(registry.calls.map((c) => c.method)).toEqual(['getManifest']);
     expect(response.metadata).toEqual([
       { name: 'repository', value: 'registry.test/team/app' },
       { name: 'tag', value: '1.2.3' },
     ]);
+  });
+
+  it('fails like the Go resource when the registry no longer has the digest', async () => {
+    const { useCase, dest } = setup();
+    const missing = `sha256:${'0'.repeat(64)}`;
+    await expect(useCase.run(request(missing, { params: { skip_download: true } }), dest)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
   });
 
   it('still reports matching labels (from the config) and annotations, downloading no layer', async () => {
