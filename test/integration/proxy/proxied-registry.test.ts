@@ -14,6 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildImage, layerFromFiles, pushImage } from '../support/image-fixtures';
 import { startConnectProxy, type ConnectProxy } from '../support/connect-proxy';
 import { startRegistry, type RunningRegistry } from '../support/registry-server';
+import { startTokenServer, type TokenServer } from '../support/token-server';
 import { runBin, type RunBinResult } from '../support/run-bin';
 import { dockerSaveEntries, writeTarFile } from '../../unit/adapters/image-input/layout-fixtures';
 import { startImpersonatedHost, type ImpersonatedHost } from './impersonated-host';
@@ -213,5 +214,58 @@ describe('HTTP_PROXY', () => {
     expect(proxy.count({ method: 'HEAD', target: `0.0.0.0:${registry.port}`, status: 200 })).toBe(1);
     expect(proxy.log.every((e) => e.user === PROXY_USER)).toBe(true);
     expectNoPassword(result);
+  });
+});
+
+describe('a token realm on another public host', () => {
+  let tokens: TokenServer;
+  let tokenFront: ImpersonatedHost;
+  let guarded: RunningRegistry;
+  let guardedFront: ImpersonatedHost;
+  let tokenProxy: ConnectProxy;
+
+  beforeAll(async () => {
+    tokens = await startTokenServer({ users: { ci: 'registry-pw-9q' } });
+    tokenFront = await startImpersonatedHost(Number(new URL(tokens.url).port));
+    // The registry sends clients to https://token.test/token; only the proxy knows where that is.
+    guarded = await startRegistry({
+      auth: { token: { ...tokens, url: 'https://token.test/token' } },
+      env: { REGISTRY_HTTP_RELATIVEURLS: 'true' },
+    });
+    guardedFront = await startImpersonatedHost(guarded.port);
+    tokenProxy = await startConnectProxy({
+      routes: {
+        'registry.test:443': `127.0.0.1:${guardedFront.port}`,
+        'token.test:443': `127.0.0.1:${tokenFront.port}`,
+      },
+    });
+  });
+  afterAll(async () => {
+    await tokenProxy?.stop();
+    await guardedFront?.stop();
+    await guarded?.stop();
+    await tokenFront?.stop();
+    await tokens?.stop();
+  });
+
+  it('is reached through the proxy too, for out and check', async () => {
+    const source = {
+      repository: 'registry.test/guarded/app',
+      tag: 'v1',
+      username: 'ci',
+      password: 'registry-pw-9q',
+      ca_certs: [front.caPem],
+    };
+    const env = proxyEnv({ HTTPS_PROXY: tokenProxy.url });
+    const src = mkdtempSync(join(work, 'out-token-'));
+    writeTarFile(join(src, 'image.tar'), dockerSaveEntries(image, 'tar'));
+    const pushed = await runBin('out', { source, params: { image: 'image.tar' } }, { args: [src], env });
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const { digest: pushedDigest } = (pushed.json as { version: { digest: string } }).version;
+
+    const checked = await runBin('check', { source }, { env });
+    expect(checked.json, checked.stderr).toEqual([{ tag: 'v1', digest: pushedDigest }]);
+    expect(tokenProxy.count({ method: 'CONNECT', target: 'token.test:443', status: 200 })).toBeGreaterThan(0);
+    expect(tokens.requests.some((r) => r.user === 'ci' && r.outcome === 'issued')).toBe(true);
   });
 });
