@@ -150,14 +150,20 @@ export class HttpTransport {
     if (request.url.protocol === 'http:') {
       return {
         ...direct,
-        httpAgent: this.proxyAgent('forward', () => new ForwardingAgent(proxy, { keepAlive: true })),
+        httpAgent: this.proxyAgent('forward', () => new ForwardingAgent(proxy, { keepAlive: true }, this.options.ca)),
         proxy,
       };
     }
     const insecure = request.insecure === true;
     const tunnel = this.proxyAgent(
       insecure ? 'tunnel-insecure' : 'tunnel',
-      () => new TunnelingAgent(proxy, this.options.timeoutMs, { keepAlive: true, ...this.trust(insecure) }),
+      () =>
+        new TunnelingAgent(
+          proxy,
+          this.options.timeoutMs,
+          { keepAlive: true, ...this.trust(insecure) },
+          this.options.ca,
+        ),
     );
     return { ...direct, httpsAgent: tunnel as HttpsAgent, proxy };
   }

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type RequestOptions } from 'node:http';
-import { Agent as HttpsAgent, type AgentOptions as HttpsAgentOptions } from 'node:https';
+import { Agent as HttpsAgent, request as httpsRequest, type AgentOptions as HttpsAgentOptions } from 'node:https';
+import { isIP } from 'node:net';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
@@ -16,6 +17,8 @@ export class TunnelingAgent extends HttpsAgent {
     private readonly proxy: ProxyServer,
     private readonly connectTimeoutMs: number,
     options: HttpsAgentOptions,
+    /** Trust for an https:// proxy's own certificate (never skipped: `insecure` is per registry). */
+    private readonly proxyCa: string[] | undefined,
   ) {
     super(options);
   }
@@ -26,7 +29,7 @@ export class TunnelingAgent extends HttpsAgent {
   ): undefined {
     const host = options.hostname ?? options.host ?? 'localhost';
     const port = Number(options.port ?? 443);
-    openTunnel(this.proxy, host, port, this.connectTimeoutMs).then(
+    openTunnel(this.proxy, host, port, this.connectTimeoutMs, this.proxyCa).then(
       (socket) => {
         // Agent options (ca, rejectUnauthorized) and the request's servername are already merged in.
         const { agent: _agent, ...tlsOptions } = options;
@@ -47,7 +50,11 @@ interface AgentInternals {
  * connection goes to the proxy (pooled per proxy), as Go does for `HTTP_PROXY`.
  */
 export class ForwardingAgent extends HttpAgent {
-  constructor(proxy: ProxyServer, options: ConstructorParameters<typeof HttpAgent>[0]) {
+  constructor(
+    private readonly proxy: ProxyServer,
+    options: ConstructorParameters<typeof HttpAgent>[0],
+    private readonly proxyCa: string[] | undefined,
+  ) {
     super(options);
     // Node's Agent has no public hook before the request line is written; addRequest runs first.
     const internals = this as unknown as AgentInternals;
@@ -60,22 +67,41 @@ export class ForwardingAgent extends HttpAgent {
       addRequest(request, { ...requestOptions, host: proxy.hostname, hostname: proxy.hostname, port: proxy.port });
     };
   }
+
+  override createConnection(
+    options: RequestOptions,
+    callback?: (err: Error | null, stream: Duplex) => void,
+  ): Duplex | null | undefined {
+    if (!this.proxy.tls) return super.createConnection(options, callback);
+    return tlsConnect(proxyTlsOptions(this.proxy, this.proxyCa));
+  }
+}
+
+function proxyTlsOptions(proxy: ProxyServer, ca: string[] | undefined): ConnectionOptions {
+  return {
+    host: proxy.hostname,
+    port: proxy.port,
+    ...(isIP(proxy.hostname) === 0 ? { servername: proxy.hostname } : {}),
+    ...(ca ? { ca } : {}),
+  };
 }
 
 /** CONNECT host:port through the proxy; resolves the raw tunnel socket once the proxy says 200. */
-export function openTunnel(proxy: ProxyServer, host: string, port: number, timeoutMs: number): Promise<Socket> {
+export function openTunnel(
+  proxy: ProxyServer,
+  host: string,
+  port: number,
+  timeoutMs: number,
+  proxyCa: string[] | undefined,
+): Promise<Socket> {
   const target = `${bracketed(host)}:${port}`;
   return new Promise<Socket>((resolve, reject) => {
     const headers: Record<string, string> = { Host: target };
     if (proxy.authorization) headers['Proxy-Authorization'] = proxy.authorization;
-    const request = httpRequest({
-      host: proxy.hostname,
-      port: proxy.port,
-      method: 'CONNECT',
-      path: target,
-      headers,
-      agent: false,
-    });
+    const common = { method: 'CONNECT', path: target, headers, agent: false as const };
+    const request = proxy.tls
+      ? httpsRequest({ ...common, ...proxyTlsOptions(proxy, proxyCa) })
+      : httpRequest({ ...common, host: proxy.hostname, port: proxy.port });
     if (timeoutMs > 0) {
       request.setTimeout(timeoutMs, () =>
         request.destroy(new TransportError('timeout', 'ETIMEDOUT', `no answer for ${timeoutMs} ms`)),
@@ -92,16 +118,28 @@ export function openTunnel(proxy: ProxyServer, host: string, port: number, timeo
       socket.destroy();
       reject(proxyRefusal(proxy, `CONNECT ${target}`, status, response.statusMessage ?? ''));
     });
-    request.once('error', (error: unknown) => {
-      const failure = classifyTransportError(error);
-      reject(
-        new TransportError(failure.kind, failure.code, `proxy ${proxy.origin} (${proxy.source}): ${failure.message}`, {
-          cause: failure,
-        }),
-      );
-    });
+    request.once('error', (error: unknown) => reject(proxyFailure(proxy, error)));
     request.end();
   });
+}
+
+/**
+ * A failure to reach the proxy names the proxy. Its certificate is the proxy's, not the
+ * registry's: the kind is changed so the registry's "not trusted / set insecure" advice is not given.
+ */
+function proxyFailure(proxy: ProxyServer, error: unknown): TransportError {
+  const failure = classifyTransportError(error);
+  const where = `proxy ${proxy.origin} (${proxy.source})`;
+  if (failure.kind === 'tls-certificate') {
+    // No cause, no code and no "TLS" in the text: the transport error classifier must not read
+    // this as a problem with the registry's certificate, whose advice (`insecure`) would not help.
+    return new TransportError(
+      'other',
+      undefined,
+      `${where} presents a certificate that is not trusted (${failure.message}); add its CA certificate to source.ca_certs`,
+    );
+  }
+  return new TransportError(failure.kind, failure.code, `${where}: ${failure.message}`, { cause: failure });
 }
 
 /** The one line for a proxy that said no; a 407 says whose credentials were (or were not) sent. */

@@ -7,6 +7,8 @@ export interface ProxyServer {
   readonly origin: string;
   readonly hostname: string;
   readonly port: number;
+  /** An `https://` proxy: TLS to the proxy itself, verified with the same trust as registries. */
+  readonly tls: boolean;
   /** `Basic …` for Proxy-Authorization when the URL carries credentials. Never print it. */
   readonly authorization: string | undefined;
   readonly username: string | undefined;
@@ -45,24 +47,26 @@ export function proxyEnvironment(env: NodeJS.ProcessEnv): ProxyEnvironment {
   };
 }
 
-/** `http://[user:pass@]host[:port]`, or `host[:port]` (http assumed), as Go accepts them. */
+/** `http(s)://[user:pass@]host[:port]`, or `host[:port]` (http assumed), as Go accepts them. */
 export function parseProxyUrl(value: string, source: string): ProxyServer {
   let url = tryUrl(value);
   if ((!url || url.host === '') && !value.includes('://')) url = tryUrl(`http://${value}`);
   // The value itself may hold a password: messages name the variable, never repeat it.
   if (!url || url.hostname === '') throw new ConfigurationError(`${source} is not a valid proxy URL`);
-  if (url.protocol !== 'http:') {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ConfigurationError(
-      `${source} uses ${url.protocol}// proxies, which are not supported; use an http:// proxy URL`,
+      `${source} uses ${url.protocol}// proxies, which are not supported; use an http:// or https:// proxy URL`,
     );
   }
+  const tls = url.protocol === 'https:';
   const username = url.username === '' ? undefined : safeDecode(url.username);
   const password = safeDecode(url.password);
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   return {
     origin: url.origin,
     hostname,
-    port: url.port === '' ? 80 : Number(url.port),
+    port: url.port !== '' ? Number(url.port) : tls ? 443 : 80,
+    tls,
     authorization:
       username === undefined ? undefined : `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`,
     username,

@@ -1,6 +1,7 @@
 /**
  * A local TLS front for a plain-HTTP server, with a certificate for names that are not loopback
  * (`registry.test`, `0.0.0.0`), so a proxied request can be verified end to end through a test CA.
+ * The same certificate (also valid for 127.0.0.1) serves an `https://` test proxy: `testTls()`.
  *
  *   startImpersonatedHost(upstreamPort) → Promise<{ port, caPem, connections(), stop() }>
  *
@@ -40,7 +41,10 @@ async function makeMaterial(): Promise<{ caPem: string; certPem: string; keyPem:
       '/CN=proxy test CA',
     ]);
     const names = IMPERSONATED_NAMES.map((n) => `DNS:${n}`).join(',');
-    writeFileSync(join(dir, 'leaf.ext'), `subjectAltName=${names},IP:0.0.0.0\nextendedKeyUsage=serverAuth\n`);
+    writeFileSync(
+      join(dir, 'leaf.ext'),
+      `subjectAltName=${names},IP:0.0.0.0,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n`,
+    );
     await openssl(['req', '-new', ...ec, '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/CN=registry.test']);
     await openssl([
       'x509',
@@ -67,6 +71,12 @@ async function makeMaterial(): Promise<{ caPem: string; certPem: string; keyPem:
   }
 }
 
+/** The test CA and its leaf certificate, e.g. for `startConnectProxy({ tls })`. */
+export function testTls(): Promise<{ caPem: string; certPem: string; keyPem: string }> {
+  material ??= makeMaterial();
+  return material;
+}
+
 export interface ImpersonatedHost {
   port: number;
   caPem: string;
@@ -76,8 +86,7 @@ export interface ImpersonatedHost {
 }
 
 export async function startImpersonatedHost(upstreamPort: number): Promise<ImpersonatedHost> {
-  material ??= makeMaterial();
-  const { caPem, certPem, keyPem } = await material;
+  const { caPem, certPem, keyPem } = await testTls();
   const sockets = new Set<TLSSocket>();
   let accepted = 0;
   const server = createServer({ cert: certPem, key: keyPem }, (socket) => {

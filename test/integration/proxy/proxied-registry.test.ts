@@ -17,7 +17,7 @@ import { startRegistry, type RunningRegistry } from '../support/registry-server'
 import { startTokenServer, type TokenServer } from '../support/token-server';
 import { runBin, type RunBinResult } from '../support/run-bin';
 import { dockerSaveEntries, writeTarFile } from '../../unit/adapters/image-input/layout-fixtures';
-import { startImpersonatedHost, type ImpersonatedHost } from './impersonated-host';
+import { startImpersonatedHost, testTls, type ImpersonatedHost } from './impersonated-host';
 
 const PROXY_USER = 'alice';
 const PROXY_PASSWORD = 'proxy-pw-7f3k';
@@ -135,7 +135,7 @@ describe('HTTPS_PROXY', () => {
     );
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe(
-      'check: HTTPS_PROXY uses socks5:// proxies, which are not supported; use an http:// proxy URL',
+      'check: HTTPS_PROXY uses socks5:// proxies, which are not supported; use an http:// or https:// proxy URL',
     );
     expectNoPassword(result);
   });
@@ -145,6 +145,53 @@ describe('HTTPS_PROXY', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/TLS certificate of registry registry\.test is not trusted/);
     expect(proxy.count({ method: 'CONNECT', status: 200 })).toBeGreaterThan(0);
+  });
+});
+
+describe('an https:// proxy', () => {
+  it('is spoken to over TLS, trusted through ca_certs, for tunnels and for forwarded plain HTTP', async () => {
+    const tls = await testTls();
+    const secure = await startConnectProxy({
+      tls: { cert: tls.certPem, key: tls.keyPem },
+      credentials: { username: PROXY_USER, password: PROXY_PASSWORD },
+      routes: {
+        'registry.test:443': `127.0.0.1:${front.port}`,
+        [`0.0.0.0:${registry.port}`]: `127.0.0.1:${registry.port}`,
+      },
+    });
+    try {
+      const env = proxyEnv({ HTTPS_PROXY: secure.urlWith(PROXY_USER, PROXY_PASSWORD) });
+      const source = { repository: 'registry.test/proxied/app', tag: 'v1', ca_certs: [front.caPem] };
+      const checked = await runBin('check', { source }, { env });
+      expect(checked.json, checked.stderr).toEqual([{ tag: 'v1', digest }]);
+      expect(secure.count({ method: 'CONNECT', target: 'registry.test:443', status: 200 })).toBeGreaterThan(0);
+
+      const untrusted = await runBin('check', { source: { ...source, ca_certs: [] } }, { env });
+      expect(untrusted.code).toBe(1);
+      expect(untrusted.stderr.trim().split('\n')).toHaveLength(1);
+      expect(untrusted.stderr).toContain(
+        `proxy ${secure.url} (HTTPS_PROXY) presents a certificate that is not trusted`,
+      );
+      expect(untrusted.stderr).not.toContain('insecure');
+
+      const plain = await runBin(
+        'check',
+        {
+          source: {
+            repository: `0.0.0.0:${registry.port}/proxied/app`,
+            tag: 'v1',
+            insecure: true,
+            ca_certs: [front.caPem],
+          },
+        },
+        { env: proxyEnv({ HTTP_PROXY: secure.urlWith(PROXY_USER, PROXY_PASSWORD) }) },
+      );
+      expect(plain.json, plain.stderr).toEqual([{ tag: 'v1', digest }]);
+      expect(secure.count({ method: 'HEAD', target: `0.0.0.0:${registry.port}`, status: 200 })).toBe(1);
+      expectNoPassword(checked, untrusted, plain);
+    } finally {
+      await secure.stop();
+    }
   });
 });
 

@@ -113,19 +113,21 @@ describe('proxyEnvironment and proxyFor', () => {
       origin: 'http://proxy.corp:3128',
       hostname: 'proxy.corp',
       port: 3128,
+      tls: false,
       authorization: `Basic ${Buffer.from('alice:p@ss').toString('base64')}`,
       username: 'alice',
       source: 'HTTPS_PROXY',
     });
     expect(env.http).toMatchObject({ origin: 'http://plain.corp:8080', authorization: undefined, port: 8080 });
     expect(parseProxyUrl('http://[::1]:3128', 'HTTPS_PROXY')).toMatchObject({ hostname: '::1', port: 3128 });
-    expect(parseProxyUrl('http://proxy', 'HTTPS_PROXY').port).toBe(80);
+    expect(parseProxyUrl('http://proxy', 'HTTPS_PROXY')).toMatchObject({ port: 80, tls: false });
+    expect(parseProxyUrl('https://proxy', 'HTTPS_PROXY')).toMatchObject({ port: 443, tls: true });
   });
 
   it('rejects unsupported proxy schemes and malformed values without echoing them', () => {
     expect(() => parseProxyUrl('socks5://u:secret@proxy:1080', 'HTTPS_PROXY')).toThrow(ConfigurationError);
     expect(() => parseProxyUrl('socks5://u:secret@proxy:1080', 'HTTPS_PROXY')).toThrow(
-      'HTTPS_PROXY uses socks5:// proxies, which are not supported; use an http:// proxy URL',
+      'HTTPS_PROXY uses socks5:// proxies, which are not supported; use an http:// or https:// proxy URL',
     );
     try {
       parseProxyUrl('http://u:secret@[bad', 'HTTP_PROXY');
