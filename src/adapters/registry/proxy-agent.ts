@@ -23,6 +23,7 @@ export class TunnelingAgent extends HttpsAgent {
     super(options);
   }
 
+  /** Asynchronous: Node's Agent waits for `callback` when this returns nothing. */
   override createConnection(
     options: RequestOptions & ConnectionOptions,
     callback?: (err: Error | null, stream: Duplex) => void,
@@ -35,7 +36,10 @@ export class TunnelingAgent extends HttpsAgent {
         const { agent: _agent, ...tlsOptions } = options;
         callback?.(null, tlsConnect({ ...tlsOptions, socket, host, port }));
       },
-      (error: unknown) => callback?.(error instanceof Error ? error : new Error(String(error)), undefined as never),
+      (error: unknown) => {
+        // Node ignores the stream argument when there is an error; its type just cannot say so.
+        callback?.(error instanceof Error ? error : new Error(String(error)), undefined as never);
+      },
     );
     return undefined;
   }

@@ -264,6 +264,18 @@ describe('HTTP_PROXY', () => {
   });
 });
 
+describe('HTTP_PROXY refusing', () => {
+  it('a forwarded request without credentials gets one line naming the proxy', async () => {
+    const source = { repository: `0.0.0.0:${registry.port}/proxied/app`, tag: 'v1', insecure: true };
+    const result = await runBin('check', { source }, { env: proxyEnv({ HTTP_PROXY: proxy.url }) });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain(
+      `proxy ${proxy.url} (HTTP_PROXY) requires authentication (HTTP 407 to GET http://0.0.0.0:${registry.port})`,
+    );
+  });
+});
+
 describe('a token realm on another public host', () => {
   let tokens: TokenServer;
   let tokenFront: ImpersonatedHost;
