@@ -1,8 +1,10 @@
 import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import { Agent as HttpsAgent, type AgentOptions as HttpsAgentOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import axios, { type AxiosInstance } from 'axios';
+import { ForwardingAgent, proxyRefusal, TunnelingAgent } from './proxy-agent';
+import { proxyEnvironment, proxyFor, type ProxyEnvironment, type ProxyServer } from './proxy-environment';
 import { Semaphore } from './semaphore';
 import { classifyTransportError, TransportError } from './transport-error';
 
@@ -35,24 +37,37 @@ export interface HttpTransportOptions {
   readonly userAgent: string;
   /** Idle time allowed while connecting, waiting for headers or between body bytes. */
   readonly timeoutMs: number;
+  /** Forward proxies and NO_PROXY; by default read from the environment as Go's client does. */
+  readonly proxy?: ProxyEnvironment;
+}
+
+interface Route {
+  readonly httpAgent: HttpAgent;
+  readonly httpsAgent: HttpsAgent;
+  readonly proxy: ProxyServer | undefined;
 }
 
 /**
  * One HTTP exchange on axios, nothing more: no auth, no retries, no redirects (each is a separate
  * concern above). Keep-alive agents are shared for the run; a semaphore bounds exchanges in flight,
- * each holding its slot until its response body closes.
+ * each holding its slot until its response body closes. Proxies (HTTPS_PROXY, HTTP_PROXY,
+ * NO_PROXY) are chosen per URL and applied by our own agents, never by axios.
  */
 export class HttpTransport {
   private readonly client: AxiosInstance;
   private readonly httpAgent: HttpAgent;
   private readonly httpsAgent: HttpsAgent;
   private readonly insecureHttpsAgent: HttpsAgent;
+  private readonly proxies: ProxyEnvironment;
+  /** Agents through a proxy, made on first use: `forward`, `tunnel`, `tunnel-insecure`. */
+  private readonly proxyAgents = new Map<string, HttpAgent>();
   private readonly slots: Semaphore;
 
   constructor(private readonly options: HttpTransportOptions) {
+    this.proxies = options.proxy ?? proxyEnvironment(process.env);
     this.httpAgent = new HttpAgent({ keepAlive: true });
-    this.httpsAgent = new HttpsAgent({ keepAlive: true, ...(options.ca ? { ca: options.ca } : {}) });
-    this.insecureHttpsAgent = new HttpsAgent({ keepAlive: true, rejectUnauthorized: false });
+    this.httpsAgent = new HttpsAgent({ keepAlive: true, ...this.trust(false) });
+    this.insecureHttpsAgent = new HttpsAgent({ keepAlive: true, ...this.trust(true) });
     this.slots = new Semaphore(options.concurrency);
     this.client = axios.create({
       adapter: 'http',
@@ -61,7 +76,7 @@ export class HttpTransport {
       validateStatus: null,
       responseType: 'stream',
       decompress: false,
-      // Proxies from the environment are not supported yet; never let axios half-apply them.
+      // Our agents apply the proxy environment; axios must not apply it a second time.
       proxy: false,
       maxBodyLength: Infinity,
       maxContentLength: -1,
@@ -84,16 +99,22 @@ export class HttpTransport {
       ) {
         headers['Content-Length'] ??= '0';
       }
+      const route = this.route(request);
       const response = await this.client.request<IncomingMessage>({
         method: request.method,
         url: request.url.toString(),
         headers,
         data: request.body,
         timeout: this.options.timeoutMs,
-        httpAgent: this.httpAgent,
-        httpsAgent: request.insecure ? this.insecureHttpsAgent : this.httpsAgent,
+        httpAgent: route.httpAgent,
+        httpsAgent: route.httpsAgent,
       });
       const body = response.data as unknown as Readable;
+      // Registries never send 407; through a forwarding proxy it is the proxy's own answer.
+      if (response.status === 407 && route.proxy && request.url.protocol === 'http:') {
+        body.destroy();
+        throw proxyRefusal(route.proxy, `${request.method} ${request.url.origin}`, 407, response.statusText ?? '');
+      }
       const plain: Record<string, string> = {};
       for (const [name, value] of Object.entries(response.headers as Record<string, unknown>)) {
         if (value === undefined || value === null) continue;
@@ -111,6 +132,49 @@ export class HttpTransport {
       release();
       throw classifyTransportError(error);
     }
+  }
+
+  private trust(insecure: boolean): HttpsAgentOptions {
+    if (insecure) return { rejectUnauthorized: false };
+    return this.options.ca ? { ca: this.options.ca } : {};
+  }
+
+  private route(request: HttpRequest): Route {
+    const direct: Route = {
+      httpAgent: this.httpAgent,
+      httpsAgent: request.insecure ? this.insecureHttpsAgent : this.httpsAgent,
+      proxy: undefined,
+    };
+    const proxy = proxyFor(this.proxies, request.url);
+    if (!proxy) return direct;
+    if (request.url.protocol === 'http:') {
+      return {
+        ...direct,
+        httpAgent: this.proxyAgent('forward', () => new ForwardingAgent(proxy, { keepAlive: true }, this.options.ca)),
+        proxy,
+      };
+    }
+    const insecure = request.insecure === true;
+    const tunnel = this.proxyAgent(
+      insecure ? 'tunnel-insecure' : 'tunnel',
+      () =>
+        new TunnelingAgent(
+          proxy,
+          this.options.timeoutMs,
+          { keepAlive: true, ...this.trust(insecure) },
+          this.options.ca,
+        ),
+    );
+    return { ...direct, httpsAgent: tunnel as HttpsAgent, proxy };
+  }
+
+  private proxyAgent(key: string, make: () => HttpAgent): HttpAgent {
+    let agent = this.proxyAgents.get(key);
+    if (!agent) {
+      agent = make();
+      this.proxyAgents.set(key, agent);
+    }
+    return agent;
   }
 
   /** A stalled body errors instead of hanging the step; the timer restarts on every chunk. */
@@ -135,6 +199,7 @@ export class HttpTransport {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
     this.insecureHttpsAgent.destroy();
+    for (const agent of this.proxyAgents.values()) agent.destroy();
   }
 }
 

@@ -92,6 +92,11 @@ export class DistributionRegistry implements RegistryPort {
     }
   }
 
+  /**
+   * HEAD, and a GET whenever the HEAD fails for any reason but 404 (Go's headOrGet): registries and
+   * proxies that answer HEAD with 405, 403 or 500 still serve GET. One HEAD try only, since the
+   * GET has the retries; a failure to reach the registry at all is not worth a second try as GET.
+   */
   async headManifest(repo: RepositoryRef, reference: string): Promise<ManifestHead | undefined> {
     const call: RegistryCall = {
       repo,
@@ -100,15 +105,27 @@ export class DistributionRegistry implements RegistryPort {
       target: `manifests/${reference}`,
       headers: { Accept: MANIFEST_MEDIA_TYPES.join(', ') },
     };
-    const response = await this.http.call(call);
+    let response: HttpResponse;
+    try {
+      response = await this.http.attempt(call);
+    } catch (error) {
+      if (error instanceof ResourceError && (error.code === 'NETWORK' || error.code === 'TLS')) throw error;
+      const reason = error instanceof TransientFailure ? error.reason : (error as Error).message;
+      return this.headByGet(repo, reference, `HEAD failed (${reason})`);
+    }
     discard(response);
     if (response.status === 404) return undefined;
-    if (response.status !== 200) throw await this.http.unexpected(call, response);
+    if (response.status !== 200) return this.headByGet(repo, reference, `HEAD answered HTTP ${response.status}`);
     const digest = response.headers['docker-content-digest'];
     const mediaType = manifestType(response.headers['content-type']);
     const size = Number(response.headers['content-length']);
     if (digest && isDigest(digest) && mediaType && Number.isFinite(size)) return { digest, mediaType, size };
     // Some registries omit the digest on HEAD; the body is small, so hash it ourselves.
+    return this.headByGet(repo, reference, 'HEAD did not name the digest');
+  }
+
+  private async headByGet(repo: RepositoryRef, reference: string, why: string): Promise<ManifestHead | undefined> {
+    this.settings.logger.debug(`manifest ${reference} of ${formatRepository(repo)}: ${why}; using GET`);
     const content = await this.getManifest(repo, reference);
     return content && { digest: content.digest, mediaType: content.mediaType, size: content.size };
   }

@@ -1,7 +1,8 @@
-import { DOCKER_HUB, DOCKER_HUB_API_HOST, isLoopbackRegistry, registryHostname } from '../../domain/image-reference';
+import { DOCKER_HUB, DOCKER_HUB_API_HOST, registryHostname } from '../../domain/image-reference';
 import { ResourceError } from '../../domain/errors';
 import type { Logger } from '../../ports/logger';
 import { discard, type HttpTransport } from './http-transport';
+import { mayUsePlainHttp } from './plain-http-hosts';
 import { isRetryableStatus, type RetryPolicy, TransientFailure, parseRetryAfter } from './retry-policy';
 import { TransportError, classifyTransportError } from './transport-error';
 import { parseWwwAuthenticate, type Challenge } from './www-authenticate';
@@ -23,8 +24,9 @@ export function apiHost(registry: string): string {
 }
 
 /**
- * Resolves each registry once per run: scheme (HTTPS, or plain HTTP for insecure and loopback
- * registries that do not speak TLS, as go-containerregistry does) and its auth challenge.
+ * Resolves each registry once per run: scheme (HTTPS, or plain HTTP for insecure, loopback and
+ * private-address registries that do not speak TLS, as go-containerregistry does) and its auth
+ * challenge.
  */
 export class RegistryEndpoints {
   private readonly cache = new Map<string, Promise<RegistryEndpoint>>();
@@ -54,7 +56,7 @@ export class RegistryEndpoints {
   private async ping(registry: string): Promise<RegistryEndpoint> {
     const host = apiHost(registry);
     const insecure = this.isInsecure(registry);
-    const mayUseHttp = insecure || isLoopbackRegistry(registry);
+    const mayUseHttp = insecure || mayUsePlainHttp(registry);
     const https = new URL(`https://${host}`);
     if (!mayUseHttp) {
       const challenges = await this.retry.run(`connecting to ${registry}`, () =>
@@ -153,7 +155,7 @@ export function pingTransportFailure(registry: string, base: URL, failure: Trans
       { cause: failure },
     );
   }
-  if (failure.kind === 'tls-handshake' && base.protocol === 'https:' && !insecure && !isLoopbackRegistry(registry)) {
+  if (failure.kind === 'tls-handshake' && base.protocol === 'https:' && !insecure && !mayUsePlainHttp(registry)) {
     return new ResourceError(
       'TLS',
       `TLS handshake with registry ${registry} failed: ${failure.message}; if it serves plain HTTP set source.insecure: true, if it uses a private CA set source.ca_certs`,

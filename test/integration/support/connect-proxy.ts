@@ -8,23 +8,26 @@
  *   routes:      { 'registry.test:443': '127.0.0.1:PORT', … }  a CONNECT (or absolute-URI request)
  *                for a listed host:port goes to that local port instead, so a test can reach a local
  *                TLS server impersonating another host (trusted through a test CA).
+ *   tls:         { cert, key }  serve the proxy itself over TLS (an `https://` proxy URL).
  *
  * Handles CONNECT (a byte tunnel; TLS stays end to end) and plain absolute-URI requests
  * (`GET http://host:port/path`). Nothing leaves loopback: a target that is neither routed nor a
  * loopback address (127.0.0.0/8, ::1, localhost) gets 502 without any lookup or connection.
  *
- * ConnectProxy: { url 'http://127.0.0.1:PORT', host, port, log: ProxyLogEntry[],
+ * ConnectProxy: { url 'http(s)://127.0.0.1:PORT', host, port, log: ProxyLogEntry[],
  *   urlWith(username, password) (the proxy URL with credentials), count(filter?), stop() }.
  * A log entry holds the method, the target host:port, where it was sent, the status the proxy
  * gave, and the Proxy-Authorization user if one was sent — never the password.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
 import { type Duplex } from 'node:stream';
 
 export interface ConnectProxyOptions {
   credentials?: { username: string; password: string };
   routes?: Record<string, string>;
+  tls?: { cert: string; key: string };
 }
 
 export interface ProxyLogEntry {
@@ -128,7 +131,7 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
     s.once('close', () => sockets.delete(s));
   };
 
-  const server = http.createServer((req: IncomingMessage, res: ServerResponse) => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     let url: URL;
     try {
       url = new URL(req.url ?? '');
@@ -169,7 +172,8 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
       res.end(`test proxy: upstream error: ${error.message}`);
     });
     req.pipe(upstream);
-  });
+  };
+  const server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);
 
   server.on('connection', track);
   server.on('connect', (req: IncomingMessage, client: Duplex, head: Buffer) => {
@@ -202,14 +206,15 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const scheme = options.tls ? 'https' : 'http';
+  const url = `${scheme}://127.0.0.1:${port}`;
   return {
     url,
     host: `127.0.0.1:${port}`,
     port,
     log,
     urlWith: (username, password) =>
-      `http://${encodeURIComponent(username)}:${encodeURIComponent(password)}@127.0.0.1:${port}`,
+      `${scheme}://${encodeURIComponent(username)}:${encodeURIComponent(password)}@127.0.0.1:${port}`,
     count: (filter = {}) =>
       log.filter(
         (e) =>

@@ -9,9 +9,10 @@
  *     { kind: 'respond', status, headers?, body? }
  *     { kind: 'drop' }                              (close the socket without a response)
  *     { kind: 'redirect', location, status? }       (default 307)
- *   Ready-made hooks: stripHeaders(names, match?), failTimes(n, match, response), dropTimes(n, match),
- *   truncate(bytes, match), corrupt(match, offset?), redirectTo(baseUrl, match) and the matchers
- *   isBlobGet / isManifestGet / matching({ method?, path? }).
+ *   Ready-made hooks: stripHeaders(names, match?), failTimes(n, match, response), answerAlways(match,
+ *   response), dropTimes(n, match), truncate(bytes, match), corrupt(match, offset?),
+ *   redirectTo(baseUrl, match) and the matchers isBlobGet / isManifestGet / isManifestHead /
+ *   matching({ method?, path? }).
  *   The Host header is passed through unchanged, so upload Locations point back at the proxy.
  *
  *   startBlobHost() → Promise<BlobHost { url, host, serve(path, bytes, headers?), requests, stop() }>
@@ -50,6 +51,7 @@ export type RequestMatcher = (req: ProxiedRequest) => boolean;
 
 export const isBlobGet: RequestMatcher = (r) => r.method === 'GET' && /\/blobs\/sha256:[0-9a-f]{64}$/.test(r.path);
 export const isManifestGet: RequestMatcher = (r) => r.method === 'GET' && /\/manifests\/[^/]+$/.test(r.path);
+export const isManifestHead: RequestMatcher = (r) => r.method === 'HEAD' && /\/manifests\/[^/]+$/.test(r.path);
 export const matching =
   (m: { method?: string; path?: RegExp }): RequestMatcher =>
   (r) =>
@@ -68,6 +70,14 @@ export function failTimes(
 ): ProxyHook {
   let seen = 0;
   return (r) => (match(r) && seen++ < times ? { kind: 'respond', ...response } : undefined);
+}
+
+/** Every matching request gets this response (a proxy or registry that always answers so). */
+export function answerAlways(
+  match: RequestMatcher,
+  response: { status: number; headers?: Record<string, string>; body?: string },
+): ProxyHook {
+  return (r) => (match(r) ? { kind: 'respond', ...response } : undefined);
 }
 
 export function dropTimes(times: number, match: RequestMatcher): ProxyHook {
