@@ -134,6 +134,7 @@ export class RegistryEndpoints {
         `HTTP ${response.status}`,
         final,
         parseRetryAfter(response.headers['retry-after'], Date.now()),
+        response.status,
       );
     }
     if (response.status === 400 && base.protocol === 'http:') {
