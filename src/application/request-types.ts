@@ -1,6 +1,7 @@
 /**
  * Requests and responses as Concourse sends and expects them, with the Go resource's field
- * names (wire-compatible). Optional fields are absent rather than empty.
+ * names (wire-compatible). Optional fields are absent rather than empty: the parser drops the
+ * Go zero values (`""`, `false`, `[]`, `null`) that mean "unset" in the Go resource.
  */
 
 export interface Version {
@@ -32,6 +33,15 @@ export interface AwsConfig {
   aws_role_arn?: string;
   aws_role_arns?: string[];
   aws_ecr_registry_id?: string;
+  aws_account_id?: string;
+}
+
+/** ACR via Azure Managed Identity (source only, as in Go). */
+export interface AzureConfig {
+  azure_acr?: boolean;
+  azure_client_id?: string;
+  azure_tenant_id?: string;
+  azure_environment?: string;
 }
 
 export interface RegistryMirrorConfig extends BasicCredentialsConfig {
@@ -46,9 +56,11 @@ export interface ContentTrustConfig extends BasicCredentialsConfig {
   tls_key?: string;
   tls_cert?: string;
   scopes?: string;
+  /** For the upcoming signer: parsed and typed, not acted on yet. */
+  best_effort?: boolean;
 }
 
-export interface Source extends BasicCredentialsConfig, AwsConfig {
+export interface Source extends BasicCredentialsConfig, AwsConfig, AzureConfig {
   repository: string;
   insecure?: boolean;
   tag?: string;
@@ -58,6 +70,12 @@ export interface Source extends BasicCredentialsConfig, AwsConfig {
   pre_release_prefixes?: string[];
   tag_regex?: string;
   created_at_sort?: boolean;
+  /** Image config labels whose name matches (RE2, unanchored) go into the get step's metadata. */
+  label_regex?: string;
+  /** Manifest annotations whose name matches (RE2, unanchored) go into the get step's metadata. */
+  annotation_regex?: string;
+  /** Google (GCR / Artifact Registry) credentials from the environment; rejected until a provider exists. */
+  google_auth?: boolean;
   platform?: PlatformConfig;
   registry_mirror?: RegistryMirrorConfig;
   content_trust?: ContentTrustConfig;
@@ -69,7 +87,9 @@ export interface GetParams extends BasicCredentialsConfig, AwsConfig {
   format?: 'rootfs' | 'oci' | 'oci-layout';
   skip_download?: boolean;
   platform?: PlatformConfig;
+  /** Overrides `source.label_regex` for this step. */
   label_regex?: string;
+  /** Overrides `source.annotation_regex` for this step. */
   annotation_regex?: string;
 }
 

@@ -1,4 +1,4 @@
-import { InvalidRequestError } from '../../domain/errors';
+import { compileGoRegexp, type GoRegexp } from '../../domain/go-regexp';
 import type { RepositoryRef } from '../../domain/image-reference';
 import type { ImageConfig } from '../../domain/manifest';
 import type { ManifestContent, RegistryPort } from '../../ports/registry-port';
@@ -7,17 +7,12 @@ import type { WantedPlatform } from '../platform-selection';
 import { mapLimit } from '../concurrency';
 import type { Version } from '../request-types';
 
-export function compileTagRegex(pattern: string): RegExp {
-  try {
-    return new RegExp(pattern);
-  } catch (error) {
-    const why = error instanceof Error ? error.message.replace(/^Invalid regular expression: /, '') : String(error);
-    throw new InvalidRequestError(`source.tag_regex "${pattern}" is not a valid regular expression: ${why}`);
-  }
+export function compileTagRegex(pattern: string): GoRegexp {
+  return compileGoRegexp('source.tag_regex', pattern);
 }
 
 interface Options {
-  readonly regex: RegExp;
+  readonly regex: GoRegexp;
   readonly createdAtSort: boolean;
   readonly concurrency: number;
   /** Platform whose config gives `created` when a tag points at an index. */
@@ -31,7 +26,7 @@ interface Options {
 export async function checkTagRegex(registry: RegistryPort, repo: RepositoryRef, options: Options): Promise<Version[]> {
   const tags = await registry.listTags(repo);
   if (!tags) return [];
-  const matching = tags.filter((tag) => options.regex.test(tag));
+  const matching = tags.filter((tag) => options.regex.matches(tag));
   const resolved = await mapLimit(matching, options.concurrency, async (tag) => {
     if (!options.createdAtSort) {
       const head = await registry.headManifest(repo, tag);

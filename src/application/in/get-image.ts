@@ -35,7 +35,7 @@ export class GetImage {
     if (!isDigest(version.digest)) {
       throw new InvalidRequestError(`version.digest "${version.digest}" is not a sha256 or sha512 digest`);
     }
-    const patterns = metadataPatterns(params);
+    const patterns = metadataPatterns(source, params);
     const platform = wantedPlatform(source.platform, params.platform, this.host);
     const format: Format = params.format ?? 'rootfs';
 

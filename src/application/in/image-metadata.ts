@@ -1,3 +1,4 @@
+import type { GoRegexp } from '../../domain/go-regexp';
 import type { ImageConfig } from '../../domain/manifest';
 import type { MetadataField, Version } from '../request-types';
 
@@ -27,11 +28,11 @@ export function labelsOf(config: ImageConfig): Record<string, string> {
 /** Entries whose key matches, sorted by key (Go sorts map keys; so do we, for stable output). */
 export function matchingFields(
   values: Record<string, string> | undefined,
-  pattern: RegExp | undefined,
+  pattern: GoRegexp | undefined,
 ): MetadataField[] {
   if (!pattern || !values) return [];
   return Object.keys(values)
-    .filter((k) => pattern.test(k))
+    .filter((k) => pattern.matches(k))
     .sort()
     .map((name) => ({ name, value: values[name] ?? '' }));
 }

@@ -1,25 +1,23 @@
-import { InvalidRequestError } from '../../domain/errors';
-import type { GetParams } from '../request-types';
+import { compileGoRegexp, type GoRegexp } from '../../domain/go-regexp';
+import type { GetParams, Source } from '../request-types';
 
 export interface MetadataPatterns {
-  readonly labels?: RegExp;
-  readonly annotations?: RegExp;
+  readonly labels?: GoRegexp;
+  readonly annotations?: GoRegexp;
 }
 
-function compile(field: string, pattern: string | undefined): RegExp | undefined {
-  if (pattern === undefined || pattern === '') return undefined;
-  try {
-    return new RegExp(pattern);
-  } catch (error) {
-    throw new InvalidRequestError(
-      `params.${field} "${pattern}" is not a valid regular expression: ${(error as Error).message}`,
-    );
-  }
+type Field = 'label_regex' | 'annotation_regex';
+
+/** The Go resource reads these from `source`; a get step's `params` may override them for that step. */
+function compile(field: Field, source: Pick<Source, Field>, params: Pick<GetParams, Field>): GoRegexp | undefined {
+  if (params[field]) return compileGoRegexp(`params.${field}`, params[field]);
+  if (source[field]) return compileGoRegexp(`source.${field}`, source[field]);
+  return undefined;
 }
 
 /** Compiled up front so a bad pattern fails before anything is downloaded. */
-export function metadataPatterns(params: GetParams): MetadataPatterns {
-  const labels = compile('label_regex', params.label_regex);
-  const annotations = compile('annotation_regex', params.annotation_regex);
+export function metadataPatterns(source: Pick<Source, Field>, params: Pick<GetParams, Field>): MetadataPatterns {
+  const labels = compile('label_regex', source, params);
+  const annotations = compile('annotation_regex', source, params);
   return { ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) };
 }

@@ -19,11 +19,6 @@ export interface PushTagInputs {
  */
 export async function computePushTags(inputs: PushTagInputs): Promise<string[]> {
   const { source, params } = inputs;
-  if (params.tag_prefix && !params.additional_tags) {
-    throw new ConfigurationError(
-      'params.tag_prefix is set but params.additional_tags is not: the prefix applies only to additional tags',
-    );
-  }
   const tags: Array<{ tag: string; from: string }> = [];
   if (source.tag) tags.push({ tag: source.tag, from: 'source.tag' });
   if (params.version) {
@@ -34,11 +29,20 @@ export async function computePushTags(inputs: PushTagInputs): Promise<string[]> 
       for (const alias of [...aliases].reverse()) tags.push({ tag: alias, from: 'bump_aliases' });
     }
   }
-  if (params.additional_tags) {
-    const prefix = params.tag_prefix ?? '';
-    for (const word of (inputs.additionalTagsText ?? '').split(/\s+/).filter((w) => w !== '')) {
-      tags.push({ tag: `${prefix}${word}`, from: `params.additional_tags file ${params.additional_tags}` });
-    }
+  const additional = params.additional_tags
+    ? (inputs.additionalTagsText ?? '').split(/\s+/).filter((w) => w !== '')
+    : [];
+  // As in Go, one error whether additional_tags is missing or its file lists no tag.
+  if (params.tag_prefix && additional.length === 0) {
+    throw new ConfigurationError(
+      'params.tag_prefix is set but params.additional_tags gives no tags: the prefix applies only to additional tags',
+    );
+  }
+  for (const word of additional) {
+    tags.push({
+      tag: `${params.tag_prefix ?? ''}${word}`,
+      from: `params.additional_tags file ${params.additional_tags}`,
+    });
   }
   if (tags.length === 0) {
     throw new InvalidRequestError(

@@ -9,6 +9,7 @@ const AWS_FIELDS: (keyof AwsConfig)[] = [
   'aws_role_arn',
   'aws_role_arns',
   'aws_ecr_registry_id',
+  'aws_account_id',
 ];
 
 /**
@@ -22,6 +23,13 @@ export function rejectUnsupportedFeatures(source: Source, params?: AwsConfig, st
   ] as const) {
     const field = AWS_FIELDS.find((f) => config?.[f] !== undefined);
     if (field) throw new NotImplementedError(`${where}.${field}: ECR authentication is not supported yet`);
+  }
+  // The other azure_* fields only tune azure_acr, and Go ignores them without it.
+  if (source.azure_acr === true) {
+    throw new NotImplementedError('source.azure_acr: Azure Container Registry authentication is not supported yet');
+  }
+  if (source.google_auth === true) {
+    throw new NotImplementedError('source.google_auth: Google registry authentication is not supported yet');
   }
   if (source.content_trust && step === 'out') {
     throw new NotImplementedError('source.content_trust: Notary signing is not supported yet');

@@ -23,6 +23,9 @@ const BOOLEAN_FIELDS = new Set([
   'debug',
   'skip_download',
   'bump_aliases',
+  'azure_acr',
+  'google_auth',
+  'best_effort',
 ]);
 const ARRAY_FIELDS = new Set(['pre_release_prefixes', 'ca_certs', 'aws_role_arns']);
 

@@ -10,8 +10,12 @@ import type {
 import { JsonNumber, parseJsonText, type JsonValue } from './json-text';
 
 /**
- * Declarative request schemas. Field names and types follow the Go resource; an unknown field
- * is an error that names it (the Go resource decodes with DisallowUnknownFields).
+ * Declarative request schemas. Field names and types follow the Go resource (types.go); an
+ * unknown field is an error that names it (the Go resource decodes with DisallowUnknownFields).
+ *
+ * Concourse and tools that marshal the Go structs send every field, set or not. The Go resource
+ * reads `""`, `false`, `[]` and `null` as "unset" everywhere (`if source.Tag != ""`), so the
+ * parser drops them: a zero-valued field means exactly what an absent one means.
  */
 type FieldType =
   | 'string'
@@ -19,7 +23,17 @@ type FieldType =
   /** A string, or a JSON number kept as its exact text (`tag: 1.10`). */
   | 'string-or-number'
   | 'string[]'
-  | { object: Schema; required?: string[] };
+  | ObjectType;
+
+interface ObjectType {
+  object: Schema;
+  /** Checked after zero values are dropped: `""` is as missing as absent. */
+  required?: string[];
+  /** An object left with no field (`{}` or all zero values) is absent, before `required` is checked. */
+  emptyIsAbsent?: boolean;
+  /** Keep zero values as sent (a version is echoed back to Concourse exactly). */
+  keepZeroValues?: boolean;
+}
 
 interface Schema {
   [field: string]: FieldType;
@@ -34,8 +48,18 @@ const aws: Schema = {
   aws_role_arn: 'string',
   aws_role_arns: 'string[]',
   aws_ecr_registry_id: 'string',
+  aws_account_id: 'string',
 };
-const platform: FieldType = { object: { architecture: 'string', os: 'string', variant: 'string' } };
+const azure: Schema = {
+  azure_acr: 'boolean',
+  azure_client_id: 'string',
+  azure_tenant_id: 'string',
+  azure_environment: 'string',
+};
+const platform: FieldType = {
+  object: { architecture: 'string', os: 'string', variant: 'string' },
+  emptyIsAbsent: true,
+};
 
 const source: Schema = {
   repository: 'string',
@@ -47,10 +71,15 @@ const source: Schema = {
   pre_release_prefixes: 'string[]',
   tag_regex: 'string',
   created_at_sort: 'boolean',
+  label_regex: 'string',
+  annotation_regex: 'string',
   platform,
   ...basicCredentials,
   ...aws,
-  registry_mirror: { object: { host: 'string', ...basicCredentials }, required: ['host'] },
+  ...azure,
+  google_auth: 'boolean',
+  // Go resolves an empty host to Docker Hub itself, which is no mirror at all.
+  registry_mirror: { object: { host: 'string', ...basicCredentials }, required: ['host'], emptyIsAbsent: true },
   content_trust: {
     object: {
       server: 'string',
@@ -60,15 +89,21 @@ const source: Schema = {
       tls_key: 'string',
       tls_cert: 'string',
       scopes: 'string',
+      best_effort: 'boolean',
       ...basicCredentials,
     },
+    // Required by the Go resource's documentation whenever content_trust is given, even as `{}`.
     required: ['repository_key_id', 'repository_key', 'repository_passphrase'],
   },
   ca_certs: 'string[]',
   debug: 'boolean',
 };
 
-const version: FieldType = { object: { tag: 'string-or-number', digest: 'string' }, required: ['digest'] };
+const version: FieldType = {
+  object: { tag: 'string-or-number', digest: 'string' },
+  required: ['digest'],
+  keepZeroValues: true,
+};
 
 const getParams: Schema = {
   format: 'string',
@@ -111,13 +146,19 @@ function isPlainObject(value: JsonValue): value is { [key: string]: JsonValue } 
   return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof JsonNumber);
 }
 
+/** Go's zero values for the field types, which the Go resource treats as unset. */
+function isZeroValue(value: unknown): boolean {
+  return value === '' || value === false || (Array.isArray(value) && value.length === 0);
+}
+
+/** `undefined` when the value counts as absent. */
 function convert(value: JsonValue, type: FieldType, path: string): unknown {
   const wrong = (): never => {
     throw new InvalidRequestError(`${path} must be ${typeName(type)}, got ${describe(value)}`);
   };
   if (typeof type === 'object') {
     if (!isPlainObject(value)) return wrong();
-    return convertObject(value, type.object, path, type.required ?? []);
+    return convertObject(value, type, path);
   }
   switch (type) {
     case 'string':
@@ -139,22 +180,24 @@ function convert(value: JsonValue, type: FieldType, path: string): unknown {
 
 function convertObject(
   value: { [key: string]: JsonValue },
-  schema: Schema,
+  type: ObjectType,
   path: string,
-  required: string[],
-): Record<string, unknown> {
+): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
   for (const [key, fieldValue] of Object.entries(value)) {
-    const type = Object.prototype.hasOwnProperty.call(schema, key) ? schema[key] : undefined;
+    const fieldType = Object.prototype.hasOwnProperty.call(type.object, key) ? type.object[key] : undefined;
     const fieldPath = path === '' ? key : `${path}.${key}`;
-    if (type === undefined) {
+    if (fieldType === undefined) {
       throw new InvalidRequestError(`unknown field "${fieldPath}" in request`);
     }
     // Concourse and YAML produce explicit nulls for unset values; the Go resource treats them as absent.
     if (fieldValue === null) continue;
-    out[key] = convert(fieldValue, type, fieldPath);
+    const converted = convert(fieldValue, fieldType, fieldPath);
+    if (converted === undefined || (!type.keepZeroValues && isZeroValue(converted))) continue;
+    out[key] = converted;
   }
-  for (const key of required) {
+  if (type.emptyIsAbsent && Object.keys(out).length === 0) return undefined;
+  for (const key of type.required ?? []) {
     const fieldPath = path === '' ? key : `${path}.${key}`;
     if (out[key] === undefined || out[key] === '') throw new InvalidRequestError(`${fieldPath} is required`);
   }
@@ -165,7 +208,7 @@ function parseTopLevel(text: string, schema: Schema, required: string[]): Record
   if (text.trim() === '') throw new InvalidRequestError('empty request on stdin: expected a JSON object');
   const json = parseJsonText(text);
   if (!isPlainObject(json)) throw new InvalidRequestError(`request must be a JSON object, got ${describe(json)}`);
-  return convertObject(json, schema, '', required);
+  return convertObject(json, { object: schema, required }, '') ?? {};
 }
 
 const sourceField: FieldType = { object: source, required: ['repository'] };
@@ -180,11 +223,15 @@ export function parseInRequest(text: string): InRequest {
     'source',
     'version',
   ]);
-  const params = (request.params ?? {}) as GetParams;
-  if (params.format !== undefined && !['rootfs', 'oci', 'oci-layout'].includes(params.format)) {
-    throw new InvalidRequestError(`params.format must be one of rootfs, oci, oci-layout; got "${params.format}"`);
+  const { format, ...params } = (request.params ?? {}) as Omit<GetParams, 'format'> & { format?: string };
+  const parsed = request as unknown as InRequest;
+  if (format === 'rootfs' || format === 'oci' || format === 'oci-layout')
+    return { ...parsed, params: { ...params, format } };
+  // As in Go, an unknown format fails only when something is downloaded; absent means rootfs.
+  if (format !== undefined && !params.skip_download) {
+    throw new InvalidRequestError(`params.format must be one of rootfs, oci, oci-layout; got "${format}"`);
   }
-  return { ...(request as unknown as InRequest), params };
+  return { ...parsed, params };
 }
 
 export function parseOutRequest(text: string): OutRequest {

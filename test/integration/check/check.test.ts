@@ -235,6 +235,56 @@ describe('tag_regex mode', () => {
   });
 });
 
+describe('tag_regex in Go (RE2) syntax', () => {
+  it('reads inline flags, POSIX classes and \\z as Go does, in a request with every Go field at its zero value', async () => {
+    const repo = 'regex/go-syntax';
+    const lower = await push(repo, ['v1'], 'go-v1');
+    const upper = await push(repo, ['V22'], 'go-V22');
+    await push(repo, ['v3.1', 'V4-rc', 'xv5', 'latest'], 'go-other');
+    // What json.Marshal of the Go resource's Source sends when only these fields are set.
+    const goZeroSource = {
+      repository: `${registry.host}/${repo}`,
+      insecure: false,
+      pre_releases: false,
+      pre_release_prefixes: null,
+      variant: '',
+      semver_constraint: '',
+      tag: '',
+      tag_regex: '(?i)^V[[:digit:]]+\\z',
+      created_at_sort: false,
+      annotation_regex: '',
+      label_regex: '',
+      username: '',
+      password: '',
+      aws_access_key_id: '',
+      aws_secret_access_key: '',
+      aws_session_token: '',
+      aws_region: '',
+      aws_ecr_registry_id: '',
+      aws_role_arn: '',
+      aws_role_arns: null,
+      aws_account_id: '',
+      azure_acr: false,
+      azure_client_id: '',
+      azure_tenant_id: '',
+      azure_environment: '',
+      registry_mirror: null,
+      content_trust: null,
+      ca_certs: null,
+      platform: null,
+      debug: false,
+    };
+    const listed = JSON.parse((await httpRequest({ url: `${registry.url}/v2/${repo}/tags/list` })).body.toString()) as {
+      tags: string[];
+    };
+    const byTag: Record<string, string> = { v1: lower, V22: upper };
+    const result = await runBin('check', { source: goZeroSource, version: null });
+    expect(result.stderr).toBe('');
+    expect(result.json).toEqual(listed.tags.filter((t) => t in byTag).map((tag) => ({ tag, digest: byTag[tag] })));
+    expect(result.json).toHaveLength(2);
+  });
+});
+
 describe('registry_mirror', () => {
   let mirror: RunningRegistry;
   beforeAll(async () => {
@@ -304,6 +354,11 @@ describe('bad input', () => {
       'an invalid regex',
       { source: { repository: '127.0.0.1:1/x', tag_regex: '(unclosed' } },
       /tag_regex "\(unclosed" is not a valid regular expression/,
+    ],
+    [
+      'a lookahead, which RE2 does not have',
+      { source: { repository: '127.0.0.1:1/x', tag_regex: '^v(?=1)' } },
+      /source\.tag_regex "\^v\(\?=1\)" is not a valid regular expression \(Go RE2 syntax\): invalid or unsupported Perl syntax/,
     ],
   ])('%s: one line on stderr, nothing on stdout, non-zero exit', async (_name, request, message) => {
     const result = await runBin('check', request);

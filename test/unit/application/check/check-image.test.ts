@@ -82,6 +82,27 @@ describe('check, tag_regex mode', () => {
     expect(await run({ tag_regex: 'beta' })).toEqual([{ tag: 'v1-beta', digest: a }]);
   });
 
+  it('reads the pattern as Go (RE2) syntax: inline flags, POSIX classes, \\z', async () => {
+    const { mother, run } = setup();
+    const lower = mother.image(repo, ['v1'], 'a');
+    const upper = mother.image(repo, ['V22'], 'b');
+    mother.image(repo, ['v3.1', 'V4-rc', 'xv5'], 'c');
+    expect(await run({ tag_regex: '(?i)^V[[:digit:]]+\\z' })).toEqual([
+      { tag: 'V22', digest: upper },
+      { tag: 'v1', digest: lower },
+    ]);
+  });
+
+  it('rejects lookaround, which RE2 does not have, before talking to the registry', async () => {
+    const { registry, run } = setup();
+    await expect(run({ tag_regex: '^v(?!1)' })).rejects.toMatchObject({
+      code: 'INVALID_REQUEST',
+      message:
+        'source.tag_regex "^v(?!1)" is not a valid regular expression (Go RE2 syntax): invalid or unsupported Perl syntax: `(?!`',
+    });
+    expect(registry.calls).toEqual([]);
+  });
+
   it('orders by image creation time with created_at_sort, oldest first', async () => {
     const { mother, run } = setup();
     const newest = mother.image(repo, ['a'], 'a', { created: '2024-03-01T00:00:00Z' });

@@ -141,6 +141,30 @@ describe('GetImage: rootfs (default format)', () => {
     ]);
   });
 
+  it('reads label_regex and annotation_regex from source (as Go), with params overriding per step', async () => {
+    const { registry, useCase, dest } = setup();
+    const image = appImage();
+    push(registry, REPO, image);
+    const source = {
+      repository: 'registry.test/team/app',
+      label_regex: '(?i)^COM\\.',
+      annotation_regex: '\\Aother\\z',
+    };
+    const fromSource = await useCase.run(request(image.digest, { source }), dest);
+    expect(fromSource.metadata.slice(2)).toEqual([
+      { name: 'com.example.team', value: 'core' },
+      { name: 'other', value: 'o' },
+    ]);
+    const overridden = await useCase.run(
+      request(image.digest, { source, params: { label_regex: '^zeta$' } }),
+      tempDir(),
+    );
+    expect(overridden.metadata.slice(2)).toEqual([
+      { name: 'zeta', value: 'z' },
+      { name: 'other', value: 'o' },
+    ]);
+  });
+
   it('writes null for absent config lists and omits the tag field for a digest-only version', async () => {
     const { registry, useCase, dest } = setup();
     const image = buildImage({ layers: [layerFromFiles([{ path: 'f', content: 'f' }])], config: {} });
@@ -197,6 +221,12 @@ describe('GetImage: rootfs (default format)', () => {
     registry.calls.length = 0;
     await expect(useCase.run(request(missing, { params: { label_regex: '(' } }), dest)).rejects.toMatchObject({
       code: 'INVALID_REQUEST',
+    });
+    const source = { repository: 'registry.test/team/app', annotation_regex: '(?<=org\\.)image' };
+    await expect(useCase.run(request(missing, { source }), dest)).rejects.toMatchObject({
+      code: 'INVALID_REQUEST',
+      message:
+        'source.annotation_regex "(?<=org\\.)image" is not a valid regular expression (Go RE2 syntax): invalid named capture: `(?<=org\\.)image`',
     });
     expect(registry.calls).toEqual([]);
   });

@@ -207,6 +207,22 @@ describe('computePushTags', () => {
     await expect(computePushTags(inputs({ tag: 'x', prefix: 'p-' }))).rejects.toMatchObject({ code: 'CONFIGURATION' });
   });
 
+  it('tag_prefix with an additional_tags file that lists no tag is the same error (as in Go)', async () => {
+    const without = computePushTags(inputs({ tag: 'x', prefix: 'p-' }));
+    const expected = await without.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    for (const text of ['', ' \n\t\n']) {
+      await expect(computePushTags(inputs({ tag: 'x', additional: text, prefix: 'p-' }))).rejects.toEqual(expected);
+    }
+    expect(expected).toMatchObject({
+      code: 'CONFIGURATION',
+      message:
+        'params.tag_prefix is set but params.additional_tags gives no tags: the prefix applies only to additional tags',
+    });
+  });
+
   it('rejects an additional tag that is not a valid tag, naming it', async () => {
     await expect(computePushTags(inputs({ additional: 'good bad:tag' }))).rejects.toThrow('invalid tag "bad:tag"');
   });

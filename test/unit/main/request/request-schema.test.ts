@@ -67,6 +67,60 @@ describe('request parsing (Go field names and types)', () => {
     expect(request.params).toEqual({});
   });
 
+  it('parses the Go fields added since: source label/annotation regexes, aws_account_id, azure_*, google_auth', () => {
+    const source = {
+      repository: 'r',
+      label_regex: '^org\\.',
+      annotation_regex: 'revision',
+      aws_account_id: '123456789012',
+      azure_acr: true,
+      azure_client_id: 'client',
+      azure_tenant_id: 'tenant',
+      azure_environment: 'AzureGovernment',
+      google_auth: true,
+      content_trust: { repository_key_id: 'id', repository_key: 'key', repository_passphrase: 'p', best_effort: true },
+    };
+    expect(parseCheckRequest(JSON.stringify({ source })).source).toEqual(source);
+    const params = { aws_account_id: '123456789012', label_regex: 'a', annotation_regex: 'b' };
+    expect(
+      parseInRequest(JSON.stringify({ source: { repository: 'r' }, version: { digest: 'd' }, params })).params,
+    ).toEqual(params);
+    expect(
+      parseOutRequest(JSON.stringify({ source: { repository: 'r' }, params: { image: 'i', aws_account_id: '1' } }))
+        .params,
+    ).toEqual({ image: 'i', aws_account_id: '1' });
+  });
+
+  it.each([
+    ['{"source":{"repository":"r","azure_acr":"true"}}', 'source.azure_acr must be a boolean, got a string'],
+    ['{"source":{"repository":"r","google_auth":1}}', 'source.google_auth must be a boolean, got the number 1'],
+    ['{"source":{"repository":"r","aws_account_id":123456789012}}', 'source.aws_account_id must be a string'],
+    ['{"source":{"repository":"r","label_regex":["a"]}}', 'source.label_regex must be a string, got an array'],
+    [
+      '{"source":{"repository":"r","content_trust":{"repository_key_id":"i","repository_key":"k","repository_passphrase":"p","best_effort":"yes"}}}',
+      'source.content_trust.best_effort must be a boolean, got a string',
+    ],
+    ['{"source":{"repository":"r","content_trust":{}}}', 'source.content_trust.repository_key_id is required'],
+    [
+      '{"source":{"repository":"r","content_trust":{"repository_key_id":"i","repository_key":"","repository_passphrase":"p"}}}',
+      'source.content_trust.repository_key is required',
+    ],
+    ['{"source":{"repository":"r","params":{}}}', 'unknown field "source.params"'],
+  ])('rejects %s', (text, message) => {
+    expect(() => parseCheckRequest(text)).toThrow(message);
+  });
+
+  it('reads format as Go: "" is rootfs, an unknown format fails only when something is downloaded', () => {
+    const inRequest = (params: object) =>
+      parseInRequest(JSON.stringify({ source: { repository: 'r' }, version: { digest: 'sha256:a' }, params }));
+    expect(inRequest({ format: '' }).params).toEqual({});
+    expect(inRequest({ format: 'oci', skip_download: true }).params).toEqual({ format: 'oci', skip_download: true });
+    expect(inRequest({ format: 'tarball', skip_download: true }).params).toEqual({ skip_download: true });
+    expect(() => inRequest({ format: 'tarball', skip_download: false })).toThrow(
+      'params.format must be one of rootfs, oci, oci-layout; got "tarball"',
+    );
+  });
+
   it('validates out requests: params.image is required', () => {
     expect(() => parseOutRequest('{"source":{"repository":"r"}}')).toThrow('params.image is required');
     expect(parseOutRequest('{"source":{"repository":"r"},"params":{"image":"i/*.tar","version":1.0}}').params).toEqual({

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { rejectUnsupportedFeatures } from '../../../../src/main/containers/unsupported-features';
+import { parseCheckRequest, parseOutRequest } from '../../../../src/main/request/request-schema';
+
+const repository = 'registry.test/team/app';
+
+/** Through the parser, as an entrypoint does, so zero values are read as Go reads them. */
+function rejection(source: object, step: 'check' | 'in' | 'out' = 'check'): unknown {
+  const parsed = parseCheckRequest(JSON.stringify({ source: { repository, ...source } })).source;
+  try {
+    rejectUnsupportedFeatures(parsed, undefined, step);
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}
+
+describe('rejectUnsupportedFeatures', () => {
+  it.each([
+    [{ aws_region: 'eu-west-1' }, 'source.aws_region: ECR authentication is not supported yet'],
+    [{ aws_account_id: '123456789012' }, 'source.aws_account_id: ECR authentication is not supported yet'],
+    [{ aws_role_arns: ['arn:aws:iam::1:role/x'] }, 'source.aws_role_arns: ECR authentication is not supported yet'],
+    [
+      { azure_acr: true, azure_client_id: 'c' },
+      'source.azure_acr: Azure Container Registry authentication is not supported yet',
+    ],
+    [{ google_auth: true }, 'source.google_auth: Google registry authentication is not supported yet'],
+  ])('fails clearly for %j', (source, message) => {
+    expect(rejection(source)).toMatchObject({ code: 'NOT_IMPLEMENTED', message });
+  });
+
+  it('rejects aws_account_id in params too', () => {
+    const request = parseOutRequest(
+      JSON.stringify({ source: { repository }, params: { image: 'i', aws_account_id: '123456789012' } }),
+    );
+    expect(() => rejectUnsupportedFeatures(request.source, request.params, 'out')).toThrow(
+      'params.aws_account_id: ECR authentication is not supported yet',
+    );
+  });
+
+  it('accepts the Go zero values and the azure_* settings that only tune azure_acr', () => {
+    expect(
+      rejection({
+        aws_region: '',
+        aws_account_id: '',
+        aws_role_arns: [],
+        azure_acr: false,
+        azure_client_id: 'c',
+        azure_tenant_id: 't',
+        azure_environment: 'AzureChina',
+        google_auth: false,
+      }),
+    ).toBeUndefined();
+  });
+
+  it('ignores content_trust outside out, as Go', () => {
+    const content_trust = {
+      repository_key_id: 'i',
+      repository_key: 'k',
+      repository_passphrase: 'p',
+      best_effort: true,
+    };
+    expect(rejection({ content_trust }, 'in')).toBeUndefined();
+    expect(rejection({ content_trust }, 'out')).toMatchObject({ code: 'NOT_IMPLEMENTED' });
+  });
+});
