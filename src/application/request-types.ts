@@ -46,6 +46,7 @@ export interface ContentTrustConfig extends BasicCredentialsConfig {
   tls_key?: string;
   tls_cert?: string;
   scopes?: string;
+  best_effort?: boolean;
 }
 
 export interface Source extends BasicCredentialsConfig, AwsConfig {

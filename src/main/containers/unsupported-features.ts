@@ -15,15 +15,12 @@ const AWS_FIELDS: (keyof AwsConfig)[] = [
  * Go resource fields we parse (so pipelines validate) but do not implement yet: fail clearly
  * instead of silently ignoring them.
  */
-export function rejectUnsupportedFeatures(source: Source, params?: AwsConfig, step?: 'check' | 'in' | 'out'): void {
+export function rejectUnsupportedFeatures(source: Source, params?: AwsConfig, _step?: 'check' | 'in' | 'out'): void {
   for (const [where, config] of [
     ['source', source],
     ['params', params],
   ] as const) {
     const field = AWS_FIELDS.find((f) => config?.[f] !== undefined);
     if (field) throw new NotImplementedError(`${where}.${field}: ECR authentication is not supported yet`);
-  }
-  if (source.content_trust && step === 'out') {
-    throw new NotImplementedError('source.content_trust: Notary signing is not supported yet');
   }
 }

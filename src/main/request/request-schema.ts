@@ -60,6 +60,7 @@ const source: Schema = {
       tls_key: 'string',
       tls_cert: 'string',
       scopes: 'string',
+      best_effort: 'boolean',
       ...basicCredentials,
     },
     required: ['repository_key_id', 'repository_key', 'repository_passphrase'],

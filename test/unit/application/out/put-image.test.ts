@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsImageInputs } from '../../../../src/adapters/image-input/fs-image-inputs';
 import { InMemoryRegistry } from '../../../../src/adapters/memory/in-memory-registry';
+import { NoopSigner } from '../../../../src/adapters/signers/noop-signer';
 import { PutImage } from '../../../../src/application/out/put-image';
 import type { OutRequest } from '../../../../src/application/request-types';
 import type { Logger } from '../../../../src/ports/logger';
@@ -44,7 +45,7 @@ describe('PutImage', () => {
 
   it('pushes blobs, then the manifest under each tag, and answers like the Go resource', async () => {
     const registry = new InMemoryRegistry();
-    const response = await new PutImage(registry, new FsImageInputs(), quiet).execute(
+    const response = await new PutImage(registry, new FsImageInputs(), quiet, new NoopSigner()).execute(
       request({ additional_tags: 'tags', tag_prefix: 'v-' }, { tag: 'dev' }),
       src,
     );
@@ -67,7 +68,7 @@ describe('PutImage', () => {
 
   it('re-pushing the same image uploads no blob', async () => {
     const registry = new InMemoryRegistry();
-    const put = new PutImage(registry, new FsImageInputs(), quiet);
+    const put = new PutImage(registry, new FsImageInputs(), quiet, new NoopSigner());
     await put.execute(request({}, { tag: 'one' }), src);
     const uploadsBefore = registry.calls.filter((c) => c.method === 'pushBlob').length;
     await put.execute(request({}, { tag: 'two' }), src);
@@ -77,7 +78,7 @@ describe('PutImage', () => {
 
   it('pushes a multi-arch layout: children by digest, then the index, whose digest is kept', async () => {
     const registry = new InMemoryRegistry();
-    const response = await new PutImage(registry, new FsImageInputs(), quiet).execute(
+    const response = await new PutImage(registry, new FsImageInputs(), quiet, new NoopSigner()).execute(
       request({ image: 'multi', version: '1.2.3' }),
       src,
     );
@@ -91,7 +92,7 @@ describe('PutImage', () => {
   it('bumps aliases against the tags already in the repository', async () => {
     const registry = new InMemoryRegistry();
     registry.store.putManifest(repo, '1.3.0', amd.mediaType, amd.manifestBytes);
-    const response = await new PutImage(registry, new FsImageInputs(), quiet).execute(
+    const response = await new PutImage(registry, new FsImageInputs(), quiet, new NoopSigner()).execute(
       request({ image: 'saved.tar', version: 'v1.2.5', bump_aliases: true }),
       src,
     );
@@ -107,7 +108,7 @@ describe('PutImage', () => {
       join(src, 'from-base.tar'),
       dockerSaveEntries(amd, 'compressed', 'registry.example:5000/team/base:1.0'),
     );
-    await new PutImage(registry, new FsImageInputs(), quiet).execute(
+    await new PutImage(registry, new FsImageInputs(), quiet, new NoopSigner()).execute(
       request({ image: 'from-base.tar' }, { tag: 't' }),
       src,
     );
@@ -118,7 +119,7 @@ describe('PutImage', () => {
   it('does not mount from another registry', async () => {
     const registry = new InMemoryRegistry();
     writeTarFile(join(src, 'elsewhere.tar'), dockerSaveEntries(amd, 'compressed', 'other.example/team/base:1.0'));
-    await new PutImage(registry, new FsImageInputs(), quiet).execute(
+    await new PutImage(registry, new FsImageInputs(), quiet, new NoopSigner()).execute(
       request({ image: 'elsewhere.tar' }, { tag: 't' }),
       src,
     );
@@ -126,7 +127,7 @@ describe('PutImage', () => {
   });
 
   it('glob errors name the pattern (and the matches)', async () => {
-    const put = new PutImage(new InMemoryRegistry(), new FsImageInputs(), quiet);
+    const put = new PutImage(new InMemoryRegistry(), new FsImageInputs(), quiet, new NoopSigner());
     await expect(put.execute(request({ image: 'nomatch*.tar' }, { tag: 't' }), src)).rejects.toThrow(
       "no files match glob 'nomatch*.tar'",
     );
@@ -137,9 +138,9 @@ describe('PutImage', () => {
 
   it('fails before touching the registry when no tag is given', async () => {
     const registry = new InMemoryRegistry();
-    await expect(new PutImage(registry, new FsImageInputs(), quiet).execute(request({}), src)).rejects.toThrow(
-      'no tag specified',
-    );
+    await expect(
+      new PutImage(registry, new FsImageInputs(), quiet, new NoopSigner()).execute(request({}), src),
+    ).rejects.toThrow('no tag specified');
     expect(registry.calls).toEqual([]);
   });
 });
