@@ -103,8 +103,15 @@ export class NotarySigner implements SignerPort {
     const delegations = collection.targets.delegations.roles.map((r) => r.name);
     return new ResourceError(
       'AUTHENTICATION',
-      `repository_key ${this.key.keyId}${this.key.role ? ` (role ${this.key.role})` : ''} may not sign ${tag} in ${this.settings.gun}: it is not the targets key (root lists ${listed.join(', ') || 'none'})${delegations.length > 0 ? ` nor a key of a delegation allowing that tag (${delegations.join(', ')})` : ' and the collection has no delegations'}`,
+      `repository_key ${this.key.keyId}${this.describeKey()} may not sign ${tag} in ${this.settings.gun}: it is not the targets key (root lists ${listed.join(', ') || 'none'})${delegations.length > 0 ? ` nor a key of a delegation allowing that tag (${delegations.join(', ')})` : ' and the collection has no delegations'}`,
     );
+  }
+
+  /** The key's own PEM headers, which often show a key meant for another collection. */
+  private describeKey(): string {
+    const { role, gun } = this.key;
+    if (!role) return '';
+    return gun && gun !== this.settings.gun ? ` (the ${role} key of ${gun})` : ` (role ${role})`;
   }
 
   private reason(error: unknown): string {
