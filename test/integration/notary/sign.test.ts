@@ -258,6 +258,25 @@ describe('out signs with Notary (notary-server over HTTP)', () => {
       expect(result.stderr).not.toMatch(/^out: /m);
     });
 
+    it('a collection whose snapshot key stayed local: pushed, unsigned, and how to hand it to the server', async () => {
+      const repo = 'fail/local-snapshot';
+      const collection = await initCollection(notary, gun(repo), { localSnapshotKey: true });
+      const { dir, root } = layout('snapshot');
+      const result = await out(repo, dir, trust(collection));
+      expect(result.code).toBe(1);
+      const last = result.stderr.trim().split('\n').at(-1) ?? '';
+      expect(last).toMatch(
+        new RegExp(
+          `^out: ${gun(repo)}@${root.digest} was pushed, but Notary signing failed, so tag\\(s\\) v1 are unsigned: Notary server answered POST .* with HTTP 400: .*snapshot`,
+        ),
+      );
+      expect(last).toMatch(
+        new RegExp(
+          `; the server must hold the snapshot key: run \`notary -s ${notary.url} key rotate ${gun(repo)} snapshot -r\`$`,
+        ),
+      );
+    });
+
     it('a repository outside Docker Hub needs content_trust.server (nothing pushed)', async () => {
       const repo = 'fail/no-server';
       const collection = await initCollection(notary, gun(repo));

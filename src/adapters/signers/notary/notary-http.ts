@@ -29,6 +29,25 @@ interface Exchange {
   readonly body: Buffer;
 }
 
+/**
+ * notary-server's errors are the registry's `{"errors":[{code, message, detail}]}`, but the
+ * reason (`ErrBadHierarchy … snapshot key`) is only in `detail`.
+ */
+function describeNotaryError(body: Buffer): string {
+  const base = describeErrorBody(body);
+  try {
+    const json = JSON.parse(body.toString('utf8')) as { errors?: { detail?: unknown }[] };
+    const details = (json.errors ?? [])
+      .map((e) => (typeof e.detail === 'string' ? e.detail : e.detail === undefined ? '' : JSON.stringify(e.detail)))
+      .filter((d) => d !== '' && d !== 'null');
+    if (details.length === 0) return base;
+    const text = details.join('; ').replace(/\s+/g, ' ');
+    return `${base} (${text.length > 300 ? `${text.slice(0, 300)}…` : text})`;
+  } catch {
+    return base;
+  }
+}
+
 /** Metadata documents are small; anything bigger is not a Notary server talking. */
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
@@ -114,7 +133,7 @@ export class NotaryHttpClient {
       'Content-Type': `multipart/form-data; boundary=${boundary}`,
     });
     if (response.status === 200) return;
-    const detail = describeErrorBody(response.body);
+    const detail = describeNotaryError(response.body);
     if (response.status === 400 && /\bVERSION\b/.test(detail + response.body.toString('utf8'))) {
       throw new VersionConflictError('REGISTRY', `Notary server ${this.settings.server.origin} holds a newer version`);
     }
@@ -130,7 +149,7 @@ export class NotaryHttpClient {
   }
 
   private failure(method: string, url: URL, response: Exchange): ResourceError {
-    const detail = describeErrorBody(response.body);
+    const detail = describeNotaryError(response.body);
     return new ResourceError(
       response.status === 401 || response.status === 403 ? 'AUTHENTICATION' : 'REGISTRY',
       `Notary server answered ${method} ${url.pathname} with HTTP ${response.status}${detail ? `: ${detail}` : ''}`,
@@ -150,7 +169,7 @@ export class NotaryHttpClient {
     this.authorization = await this.authorize(response, hadAuthorization);
     response = await this.exchange(method, url, body, headers);
     if (response.status === 401 || response.status === 403) {
-      const detail = describeErrorBody(response.body);
+      const detail = describeNotaryError(response.body);
       throw new ResourceError(
         'AUTHENTICATION',
         `Notary server ${this.settings.server.origin} refused ${principal(this.settings.credentials)} for ${method} ${url.pathname} (HTTP ${response.status}${detail ? `: ${detail}` : ''}); check content_trust.username/password (or source.username/password) and content_trust.scopes`,

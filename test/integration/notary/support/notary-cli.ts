@@ -4,7 +4,7 @@
  * and read back what the resource signed (`lookup`, `list`, `verify`).
  *
  *   notaryCli(server, trustDir, args, { auth?, input? }) → Promise<{ stdout, stderr }>
- *   initCollection(server, gun, { auth? }) → Promise<Collection{ trustDir, targetsKeyPem, targetsKeyId }>
+ *   initCollection(server, gun, { auth?, localSnapshotKey? }) → Promise<Collection{ trustDir, targetsKeyPem, targetsKeyId }>
  *   addDelegation(server, collection, gun, role?) → Promise<{ keyPem, keyId }>
  *
  * Passphrases go through NOTARY_*_PASSPHRASE; token credentials through NOTARY_AUTH.
@@ -70,11 +70,12 @@ export function notaryCli(
 export async function initCollection(
   server: RunningNotary,
   gun: string,
-  options: { auth?: CliAuth } = {},
+  options: { auth?: CliAuth; localSnapshotKey?: boolean } = {},
 ): Promise<Collection> {
   const trustDir = mkdtempSync(join(tmpdir(), 'ri-notary-trust-'));
-  await notaryCli(server, trustDir, ['init', gun, '-p'], options);
-  await notaryCli(server, trustDir, ['key', 'rotate', gun, 'snapshot', '-r'], options);
+  const cli = options.auth ? { auth: options.auth } : {};
+  await notaryCli(server, trustDir, ['init', gun, '-p'], cli);
+  if (!options.localSnapshotKey) await notaryCli(server, trustDir, ['key', 'rotate', gun, 'snapshot', '-r'], cli);
   const privateDir = join(trustDir, 'private');
   for (const file of readdirSync(privateDir)) {
     const pem = readFileSync(join(privateDir, file), 'utf8');
