@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadNotaryKey } from '../../../../../src/adapters/signers/notary/notary-key';
 import {
@@ -7,7 +11,13 @@ import {
   signedUpload,
   withTargets,
 } from '../../../../../src/adapters/signers/notary/targets-update';
-import { parseRoot, parseSignedDocument, parseTargets } from '../../../../../src/adapters/signers/notary/tuf-metadata';
+import { tufKeyId } from '../../../../../src/adapters/signers/notary/tuf-keys';
+import {
+  parseRoot,
+  parseSignedDocument,
+  parseTargets,
+  type TufKey,
+} from '../../../../../src/adapters/signers/notary/tuf-metadata';
 import { verifyRoleSignatures } from '../../../../../src/adapters/signers/notary/tuf-signatures';
 import { DELEGATION_KEY_ID, TARGETS_KEY_ID, fixture } from './fixtures';
 
@@ -42,6 +52,36 @@ describe('signableRoles', () => {
     };
     expect(signableRoles(root, restricted, delegationKey.publicKey, 'v1')).toEqual([]);
     expect(signableRoles(root, restricted, delegationKey.publicKey, 'release-1')).toHaveLength(1);
+  });
+
+  it('matches a delegation that lists the key as an ecdsa-x509 certificate, signing under that key ID', () => {
+    // `docker trust signer add` with a certificate records the signer as ecdsa-x509.
+    const dir = mkdtempSync(join(tmpdir(), 'x509-signer-'));
+    try {
+      writeFileSync(join(dir, 'key.pem'), delegationKey.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+      const certPem = execFileSync(
+        'openssl',
+        ['req', '-x509', '-new', '-key', join(dir, 'key.pem'), '-subj', '/CN=ci', '-days', '30'],
+        {
+          encoding: 'utf8',
+        },
+      );
+      const x509: TufKey = {
+        keytype: 'ecdsa-x509',
+        keyval: { public: Buffer.from(certPem).toString('base64'), private: null },
+      };
+      const id = tufKeyId(x509);
+      const [releases] = targets.delegations.roles;
+      const withCert = {
+        ...targets,
+        delegations: { keys: { [id]: x509 }, roles: [{ ...releases!, keyids: [id] }] },
+      };
+      expect(signableRoles(root, withCert, delegationKey.publicKey, 'v1')).toEqual([
+        { role: 'targets/releases', keyId: id },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('ignores nested delegations (docker signs direct children of targets only)', () => {
