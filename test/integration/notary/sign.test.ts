@@ -3,7 +3,7 @@
  * (plain HTTP here; TLS, token auth and mTLS in transport.test.ts). Collections are made by the
  * real notary CLI, and the same CLI reads back what we signed.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +59,7 @@ describe('out signs with Notary (notary-server over HTTP)', () => {
     contentTrust: Record<string, unknown>,
     params: Record<string, unknown> = {},
     source: Record<string, unknown> = {},
+    env: Record<string, string> = {},
   ): Promise<RunBinResult> {
     return runBin(
       'out',
@@ -66,8 +67,15 @@ describe('out signs with Notary (notary-server over HTTP)', () => {
         source: { repository: gun(repo), tag: 'v1', content_trust: contentTrust, ...source },
         params: { image: 'image', ...params },
       },
-      { args: [dir] },
+      { args: [dir], env },
     );
+  }
+
+  /** Every file under `dir`, recursively. */
+  function filesUnder(dir: string): string[] {
+    return readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name));
   }
 
   function expectNoSecrets(result: RunBinResult, ...secrets: string[]): void {
@@ -82,8 +90,13 @@ describe('out signs with Notary (notary-server over HTTP)', () => {
     const repo = 'signed/targets';
     const collection = await initCollection(notary, gun(repo));
     const { dir, root } = layout('targets');
-    const result = await out(repo, dir, trust(collection), {}, { debug: true });
+    const scratch = mkdtempSync(join(src, 'tmpdir-'));
+    const before = filesUnder(dir);
+    const result = await out(repo, dir, trust(collection), {}, { debug: true }, { TMPDIR: scratch });
     expect(result.stderr).not.toMatch(/^out: /m);
+    // No key file anywhere: not in TMPDIR, not next to the input.
+    expect(filesUnder(scratch)).toEqual([]);
+    expect(filesUnder(dir)).toEqual(before);
     expect(result.code).toBe(0);
     expect((result.json as OutResponse).version.digest).toBe(root.digest);
     expect(result.stderr).toContain(`signed ${root.digest} as v1 in targets of ${gun(repo)}`);
