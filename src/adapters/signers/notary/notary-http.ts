@@ -7,16 +7,11 @@ import { ResourceError } from '../../../domain/errors';
 import type { Logger } from '../../../ports/logger';
 import { BearerTokenSource, principal } from '../../registry/bearer-token-source';
 import { HttpTransport } from '../../registry/http-transport';
-import { describeErrorBody } from '../../registry/registry-error-body';
 import { DEFAULT_RETRY, isRetryableStatus, RetryPolicy, TransientFailure } from '../../registry/retry-policy';
-import { classifyTransportError, type TransportError } from '../../registry/transport-error';
+import { classifyTransportError } from '../../registry/transport-error';
 import { parseWwwAuthenticate, preferredChallenge } from '../../registry/www-authenticate';
+import { describeNotaryError, notaryTransportFailure, VersionConflictError } from './notary-errors';
 import type { NotarySettings } from './notary-settings';
-
-/** notary-server refused an upload because the collection moved on meanwhile (`VERSION`). */
-export class VersionConflictError extends ResourceError {
-  override readonly name = 'VersionConflictError';
-}
 
 export interface NotaryHttpOptions {
   readonly timeoutMs?: number;
@@ -27,25 +22,6 @@ interface Exchange {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Buffer;
-}
-
-/**
- * notary-server's errors are the registry's `{"errors":[{code, message, detail}]}`, but the
- * reason (`ErrBadHierarchy … snapshot key`) is only in `detail`.
- */
-function describeNotaryError(body: Buffer): string {
-  const base = describeErrorBody(body);
-  try {
-    const json = JSON.parse(body.toString('utf8')) as { errors?: { detail?: unknown }[] };
-    const details = (json.errors ?? [])
-      .map((e) => (typeof e.detail === 'string' ? e.detail : e.detail === undefined ? '' : JSON.stringify(e.detail)))
-      .filter((d) => d !== '' && d !== 'null');
-    if (details.length === 0) return base;
-    const text = details.join('; ').replace(/\s+/g, ' ');
-    return `${base} (${text.length > 300 ? `${text.slice(0, 300)}…` : text})`;
-  } catch {
-    return base;
-  }
 }
 
 /** Metadata documents are small; anything bigger is not a Notary server talking. */
@@ -234,7 +210,7 @@ export class NotaryHttpClient {
         });
       } catch (error) {
         const failure = classifyTransportError(error);
-        const final = this.transportFailure(failure);
+        const final = notaryTransportFailure(failure, this.settings);
         if (failure.kind === 'reset' || failure.kind === 'timeout') throw new TransientFailure(failure.message, final);
         throw final;
       }
@@ -254,28 +230,6 @@ export class NotaryHttpClient {
       }
       return exchange;
     });
-  }
-
-  private transportFailure(failure: TransportError): ResourceError {
-    const origin = this.settings.server.origin;
-    if (failure.kind === 'tls-certificate') {
-      return new ResourceError(
-        'TLS',
-        `TLS certificate of Notary server ${origin} is not trusted: ${failure.message}; add its CA certificate to source.ca_certs${this.settings.insecure ? '' : ', or set source.insecure: true to skip verification'}`,
-        { cause: failure },
-      );
-    }
-    if (failure.kind === 'tls-handshake') {
-      const hint = /certificate required|handshake failure|bad certificate/i.test(failure.message)
-        ? this.settings.clientCertificate
-          ? '; the server did not accept content_trust.tls_cert'
-          : '; the server may require a client certificate (content_trust.tls_cert and tls_key)'
-        : '';
-      return new ResourceError('TLS', `TLS handshake with Notary server ${origin} failed: ${failure.message}${hint}`, {
-        cause: failure,
-      });
-    }
-    return new ResourceError('NETWORK', `cannot reach Notary server ${origin}: ${failure.message}`, { cause: failure });
   }
 
   close(): void {

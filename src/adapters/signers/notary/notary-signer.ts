@@ -3,7 +3,8 @@ import type { Source } from '../../../application/request-types';
 import type { Logger } from '../../../ports/logger';
 import { SigningError, type PushedImage, type SignerPort } from '../../../ports/signer-port';
 import { loadCollection, loadDelegation, UninitialisedCollectionError, type Collection } from './notary-collection';
-import { NotaryHttpClient, VersionConflictError } from './notary-http';
+import { VersionConflictError } from './notary-errors';
+import { NotaryHttpClient } from './notary-http';
 import { loadNotaryKey, type NotaryKey } from './notary-key';
 import { notarySettings, type NotarySettings } from './notary-settings';
 import {
