@@ -56,7 +56,6 @@ export interface ContentTrustConfig extends BasicCredentialsConfig {
   tls_key?: string;
   tls_cert?: string;
   scopes?: string;
-  /** For the upcoming signer: parsed and typed, not acted on yet. */
   best_effort?: boolean;
 }
 

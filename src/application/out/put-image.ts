@@ -1,10 +1,11 @@
 import { inject, injectable } from 'inversify';
 import { ConfigurationError } from '../../domain/errors';
-import { parseRepository, type RepositoryRef } from '../../domain/image-reference';
+import { formatRepository, parseRepository, type RepositoryRef } from '../../domain/image-reference';
 import { ImageInputPort } from '../../ports/image-input-port';
 import { Logger } from '../../ports/logger';
 import { RegistryPort } from '../../ports/registry-port';
 import type { StepTarget } from '../../ports/registry-provider';
+import { SignerPort } from '../../ports/signer-port';
 import type { InOutResponse, OutRequest } from '../request-types';
 import { pushImage } from './push-image';
 import { computePushTags } from './push-tags';
@@ -35,6 +36,7 @@ export class PutImage {
     @inject(RegistryPort) private readonly registry: RegistryPort,
     @inject(ImageInputPort) private readonly inputs: ImageInputPort,
     @inject(Logger) private readonly logger: Logger,
+    @inject(SignerPort) private readonly signer: SignerPort,
   ) {}
 
   async execute(request: OutRequest, srcDir: string, target: StepTarget): Promise<InOutResponse> {
@@ -71,6 +73,14 @@ export class PutImage {
     } finally {
       await input.close();
     }
+    await this.signer.sign({
+      repository: repo,
+      repositoryName: formatRepository(repo),
+      tags,
+      digest,
+      size: input.root.bytes.length,
+      mediaType: input.root.mediaType,
+    });
 
     return {
       version: { tag: tags[0] as string, digest },

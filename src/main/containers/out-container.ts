@@ -1,8 +1,12 @@
 import { type Container } from 'inversify';
 import { FsImageInputs } from '../../adapters/image-input/fs-image-inputs';
+import { composeSigners } from '../../adapters/signers/composite-signer';
+import { createNotarySigner } from '../../adapters/signers/notary/notary-signer';
 import { PutImage } from '../../application/out/put-image';
 import type { OutRequest } from '../../application/request-types';
 import { ImageInputPort } from '../../ports/image-input-port';
+import { Logger } from '../../ports/logger';
+import { ConfiguredSigner, SignerPort } from '../../ports/signer-port';
 import { createBaseContainer } from './base-container';
 
 /** Everything `bin/out` needs: the base bindings (logger, auth, registry with push scope) plus the image inputs. */
@@ -14,6 +18,18 @@ export function createOutContainer(request: OutRequest): Container {
     step: 'out',
   });
   container.bind<ImageInputPort>(ImageInputPort).to(FsImageInputs).inSingletonScope();
+  // One binding per configured signer; SignerPort signs with all of them (none: a no-op).
+  const { source } = request;
+  if (source.content_trust) {
+    container
+      .bind<SignerPort>(ConfiguredSigner)
+      .toDynamicValue((context) => createNotarySigner(source, context.get<Logger>(Logger)))
+      .inSingletonScope();
+  }
+  container
+    .bind<SignerPort>(SignerPort)
+    .toDynamicValue((context) => composeSigners(context.getAll<SignerPort>(ConfiguredSigner, { optional: true })))
+    .inSingletonScope();
   container.bind(PutImage).toSelf();
   return container;
 }

@@ -16,7 +16,7 @@ const AWS_FIELDS: (keyof AwsConfig)[] = [
  * Go resource fields we parse (so pipelines validate) but do not implement yet: fail clearly
  * instead of silently ignoring them.
  */
-export function rejectUnsupportedFeatures(source: Source, params?: AwsConfig, step?: 'check' | 'in' | 'out'): void {
+export function rejectUnsupportedFeatures(source: Source, params?: AwsConfig, _step?: 'check' | 'in' | 'out'): void {
   for (const [where, config] of [
     ['source', source],
     ['params', params],
@@ -30,8 +30,5 @@ export function rejectUnsupportedFeatures(source: Source, params?: AwsConfig, st
   }
   if (source.google_auth === true) {
     throw new NotImplementedError('source.google_auth: Google registry authentication is not supported yet');
-  }
-  if (source.content_trust && step === 'out') {
-    throw new NotImplementedError('source.content_trust: Notary signing is not supported yet');
   }
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsImageInputs } from '../../../../src/adapters/image-input/fs-image-inputs';
 import { InMemoryRegistry } from '../../../../src/adapters/memory/in-memory-registry';
 import { configuredTarget } from '../../../../src/application/mirror-plan';
+import { NoopSigner } from '../../../../src/adapters/signers/noop-signer';
 import { PutImage } from '../../../../src/application/out/put-image';
 import type { OutRequest } from '../../../../src/application/request-types';
 import type { Logger } from '../../../../src/ports/logger';
@@ -48,7 +49,7 @@ describe('PutImage', () => {
 
   it('pushes blobs, then the manifest under each tag, and answers like the Go resource', async () => {
     const registry = new InMemoryRegistry();
-    const response = await new PutImage(registry, new FsImageInputs(), quiet).execute(
+    const response = await new PutImage(registry, new FsImageInputs(), quiet, new NoopSigner()).execute(
       request({ additional_tags: 'tags', tag_prefix: 'v-' }, { tag: 'dev' }),
       src,
       target,
@@ -72,7 +73,7 @@ describe('PutImage', () => {
 
   it('re-pushing the same image uploads no blob', async () => {
     const registry = new InMemoryRegistry();
-    const put = new PutImage(registry, new FsImageInputs(), quiet);
+    const put = new PutImage(registry, new FsImageInputs(), quiet, new NoopSigner());
     await put.execute(request({}, { tag: 'one' }), src, target);
     const uploadsBefore = registry.calls.filter((c) => c.method === 'pushBlob').length;
     await put.execute(request({}, { tag: 'two' }), src, target);
@@ -82,7 +83,7 @@ describe('PutImage', () => {
 
   it('pushes a multi-arch layout: children by digest, then the index, whose digest is kept', async () => {
     const registry = new InMemoryRegistry();
-    const response = await new PutImage(registry, new FsImageInputs(), quiet).execute(
+    const response = await new PutImage(registry, new FsImageInputs(), quiet, new NoopSigner()).execute(
       request({ image: 'multi', version: '1.2.3' }),
       src,
       target,
@@ -97,7 +98,7 @@ describe('PutImage', () => {
   it('bumps aliases against the tags already in the repository', async () => {
     const registry = new InMemoryRegistry();
     registry.store.putManifest(repo, '1.3.0', amd.mediaType, amd.manifestBytes);
-    const response = await new PutImage(registry, new FsImageInputs(), quiet).execute(
+    const response = await new PutImage(registry, new FsImageInputs(), quiet, new NoopSigner()).execute(
       request({ image: 'saved.tar', version: 'v1.2.5', bump_aliases: true }),
       src,
       target,
@@ -114,7 +115,7 @@ describe('PutImage', () => {
       join(src, 'from-base.tar'),
       dockerSaveEntries(amd, 'compressed', 'registry.example:5000/team/base:1.0'),
     );
-    await new PutImage(registry, new FsImageInputs(), quiet).execute(
+    await new PutImage(registry, new FsImageInputs(), quiet, new NoopSigner()).execute(
       request({ image: 'from-base.tar' }, { tag: 't' }),
       src,
       target,
@@ -126,7 +127,7 @@ describe('PutImage', () => {
   it('does not mount from another registry', async () => {
     const registry = new InMemoryRegistry();
     writeTarFile(join(src, 'elsewhere.tar'), dockerSaveEntries(amd, 'compressed', 'other.example/team/base:1.0'));
-    await new PutImage(registry, new FsImageInputs(), quiet).execute(
+    await new PutImage(registry, new FsImageInputs(), quiet, new NoopSigner()).execute(
       request({ image: 'elsewhere.tar' }, { tag: 't' }),
       src,
       target,
@@ -135,7 +136,7 @@ describe('PutImage', () => {
   });
 
   it('glob errors name the pattern (and the matches)', async () => {
-    const put = new PutImage(new InMemoryRegistry(), new FsImageInputs(), quiet);
+    const put = new PutImage(new InMemoryRegistry(), new FsImageInputs(), quiet, new NoopSigner());
     await expect(put.execute(request({ image: 'nomatch*.tar' }, { tag: 't' }), src, target)).rejects.toThrow(
       "no files match glob 'nomatch*.tar'",
     );
@@ -146,9 +147,9 @@ describe('PutImage', () => {
 
   it('fails before touching the registry when no tag is given', async () => {
     const registry = new InMemoryRegistry();
-    await expect(new PutImage(registry, new FsImageInputs(), quiet).execute(request({}), src, target)).rejects.toThrow(
-      'no tag specified',
-    );
+    await expect(
+      new PutImage(registry, new FsImageInputs(), quiet, new NoopSigner()).execute(request({}), src, target),
+    ).rejects.toThrow('no tag specified');
     expect(registry.calls).toEqual([]);
   });
 });
