@@ -63,6 +63,8 @@ export interface Source extends BasicCredentialsConfig, AwsConfig {
   content_trust?: ContentTrustConfig;
   ca_certs?: string[];
   debug?: boolean;
+  /** Application Default Credentials for the repository's registry (GCR, Artifact Registry). */
+  google_auth?: boolean;
 }
 
 export interface GetParams extends BasicCredentialsConfig, AwsConfig {

@@ -66,6 +66,7 @@ const source: Schema = {
   },
   ca_certs: 'string[]',
   debug: 'boolean',
+  google_auth: 'boolean',
 };
 
 const version: FieldType = { object: { tag: 'string-or-number', digest: 'string' }, required: ['digest'] };
