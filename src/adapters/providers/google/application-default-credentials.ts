@@ -106,8 +106,8 @@ async function exists(path: string): Promise<boolean> {
 }
 
 function metadataServer(env: NodeJS.ProcessEnv): string {
-  if (env.GCE_METADATA_IP) return `the metadata server at ${env.GCE_METADATA_IP} (GCE_METADATA_IP)`;
-  if (env.GCE_METADATA_HOST) return `the metadata server at ${env.GCE_METADATA_HOST} (GCE_METADATA_HOST)`;
+  if (env.GCE_METADATA_IP) return `the metadata server GCE_METADATA_IP=${env.GCE_METADATA_IP}`;
+  if (env.GCE_METADATA_HOST) return `the metadata server GCE_METADATA_HOST=${env.GCE_METADATA_HOST}`;
   return 'the metadata server (169.254.169.254, metadata.google.internal)';
 }
 
