@@ -38,13 +38,10 @@ export class GoogleTokenSource implements CredentialSource {
       ({ token } = await client.getAccessToken());
     } catch (error) {
       this.token = undefined; // a later step of the same process may try again
-      throw new ResourceError(
-        'AUTHENTICATION',
-        `google_auth: no access token from ${origin}: ${describeGoogleFailure(error)}`,
-        {
-          cause: error,
-        },
-      );
+      const why = describeGoogleFailure(error);
+      throw new ResourceError('AUTHENTICATION', `google_auth: no access token from ${origin}: ${why}`, {
+        cause: error,
+      });
     }
     if (!token) throw new ResourceError('AUTHENTICATION', `google_auth: ${origin} gave an empty access token`);
     return { kind: 'basic', username: GOOGLE_REGISTRY_USER, password: token };
