@@ -73,13 +73,13 @@ export interface Source extends BasicCredentialsConfig, AwsConfig, AzureConfig {
   label_regex?: string;
   /** Manifest annotations whose name matches (RE2, unanchored) go into the get step's metadata. */
   annotation_regex?: string;
-  /** Google (GCR / Artifact Registry) credentials from the environment; rejected until a provider exists. */
-  google_auth?: boolean;
   platform?: PlatformConfig;
   registry_mirror?: RegistryMirrorConfig;
   content_trust?: ContentTrustConfig;
   ca_certs?: string[];
   debug?: boolean;
+  /** Application Default Credentials for the repository's registry (GCR, Artifact Registry). */
+  google_auth?: boolean;
 }
 
 export interface GetParams extends BasicCredentialsConfig, AwsConfig {

@@ -1,4 +1,5 @@
 import { ContainerModule, type Newable } from 'inversify';
+import { GoogleProvider } from '../../adapters/providers/google-provider';
 import { MirrorCredentialsProvider } from '../../adapters/providers/mirror-credentials-provider';
 import { StaticCredentialsProvider } from '../../adapters/providers/static-credentials-provider';
 import { RegistryProvider } from '../../ports/registry-provider';
@@ -12,6 +13,7 @@ function providerModule(provider: Newable<RegistryProvider>): ContainerModule {
 
 /** Every registry provider, in the order they are asked for a host (cloud providers go first anyway). */
 export const providerModules: readonly ContainerModule[] = [
+  providerModule(GoogleProvider),
   providerModule(StaticCredentialsProvider),
   providerModule(MirrorCredentialsProvider),
 ];

@@ -28,7 +28,4 @@ export function rejectUnsupportedFeatures(source: Source, params?: AwsConfig, _s
   if (source.azure_acr === true) {
     throw new NotImplementedError('source.azure_acr: Azure Container Registry authentication is not supported yet');
   }
-  if (source.google_auth === true) {
-    throw new NotImplementedError('source.google_auth: Google registry authentication is not supported yet');
-  }
 }

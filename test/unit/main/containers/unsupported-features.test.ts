@@ -24,9 +24,12 @@ describe('rejectUnsupportedFeatures', () => {
       { azure_acr: true, azure_client_id: 'c' },
       'source.azure_acr: Azure Container Registry authentication is not supported yet',
     ],
-    [{ google_auth: true }, 'source.google_auth: Google registry authentication is not supported yet'],
   ])('fails clearly for %j', (source, message) => {
     expect(rejection(source)).toMatchObject({ code: 'NOT_IMPLEMENTED', message });
+  });
+
+  it('lets google_auth through: the Google provider handles it', () => {
+    expect(rejection({ google_auth: true })).toBeUndefined();
   });
 
   it('rejects aws_account_id in params too', () => {
