@@ -33,6 +33,7 @@ const aws: Schema = {
   aws_region: 'string',
   aws_role_arn: 'string',
   aws_role_arns: 'string[]',
+  aws_account_id: 'string',
   aws_ecr_registry_id: 'string',
 };
 const platform: FieldType = { object: { architecture: 'string', os: 'string', variant: 'string' } };
