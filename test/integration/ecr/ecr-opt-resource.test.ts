@@ -17,6 +17,8 @@ const PASSWORD = `ecr-layout-${process.pid}`;
 
 let work: string;
 let opt: string;
+/** The same bundles laid out without node_modules: a step that does not use ECR must not need the SDK. */
+let bare: string;
 let registry: RunningRegistry;
 let fake: FakeAws;
 let digest: string;
@@ -31,6 +33,8 @@ beforeAll(async () => {
     opt,
     join(REPO_ROOT, 'node_modules'),
   ]);
+  bare = join(work, 'bare/resource');
+  await exec(process.execPath, [join(REPO_ROOT, 'docker/layout.mjs'), join(REPO_ROOT, 'dist'), bare]);
   registry = await startRegistry({ tls: true, auth: { htpasswd: { users: { AWS: PASSWORD } } } });
   digest = await pushImage(registry, 'team/app', 'v1', randomImage('ecr-opt-resource'));
   fake = await startFakeAws({
@@ -53,13 +57,6 @@ describe('ECR from /opt/resource as the image lays it out', () => {
   });
 
   it('logs in through a role and checks, with only PATH and the AWS settings in the environment', async () => {
-    const env = {
-      PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      ...fake.endpointEnv(),
-    };
     const request = {
       source: {
         repository: 'team/app',
@@ -71,22 +68,62 @@ describe('ECR from /opt/resource as the image lays it out', () => {
         ca_certs: [registry.caPem],
       },
     };
-    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(join(opt, 'check'), [], { env, cwd: '/', stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
-      child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-      child.once('error', reject);
-      child.once('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end(JSON.stringify(request));
-    });
+    const from = fake.calls.length;
+    const r = await runScript(join(opt, 'check'), request);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual([{ tag: 'v1', digest }]);
     expect(r.stderr).toBe('');
-    expect(fake.calls.map((c) => `${c.action} ${c.principal ?? '?'}`)).toEqual([
+    expect(fake.calls.slice(from).map((c) => `${c.action} ${c.principal ?? '?'}`)).toEqual([
       `AssumeRole key:${KEY_ID}`,
       `GetAuthorizationToken role:${ROLE}`,
     ]);
   });
 });
+
+describe('ECR SDK loaded lazily', () => {
+  it('a step without aws_region runs without the SDK installed', async () => {
+    const source = { repository: `${registry.host}/team/app`, tag: 'v1', username: 'AWS', password: PASSWORD };
+    const r = await runScript(join(bare, 'check'), { source: { ...source, ca_certs: [registry.caPem] } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([{ tag: 'v1', digest }]);
+  });
+
+  it('a step with aws_region says which SDK package is missing, in one line', async () => {
+    const from = fake.calls.length;
+    const r = await runScript(join(bare, 'check'), {
+      source: {
+        repository: 'team/app',
+        aws_region: 'us-east-2',
+        aws_access_key_id: KEY_ID,
+        aws_secret_access_key: SECRET,
+      },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      /^check: ECR needs @aws-sdk\/client-ecr, which cannot be loaded next to the resource: .+\n$/,
+    );
+    expect(fake.calls.length).toBe(from);
+  });
+});
+
+/** Spawned directly, as the image runs it: only PATH and the AWS test settings in the environment. */
+function runScript(script: string, request: unknown): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env = {
+    PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    ...fake.endpointEnv(),
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(script, [], { env, cwd: '/', stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(JSON.stringify(request));
+  });
+}

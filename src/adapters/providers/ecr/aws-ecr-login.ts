@@ -1,3 +1,4 @@
+import { ResourceError } from '../../../domain/errors';
 import type { Logger } from '../../../ports/logger';
 import { decodeAuthorizationToken, type EcrAuthorization } from './ecr-authorization';
 import { EcrLoginError } from './ecr-login-error';
@@ -35,7 +36,10 @@ export async function loginToEcr(settings: EcrSettings, logger: Logger): Promise
     );
     remember(logger, credentials);
   }
-  const { ECRClient, GetAuthorizationTokenCommand } = await import('@aws-sdk/client-ecr');
+  const { ECRClient, GetAuthorizationTokenCommand } = await loadSdk(
+    '@aws-sdk/client-ecr',
+    () => import('@aws-sdk/client-ecr'),
+  );
   const client = new ECRClient({ region: settings.region, credentials, requestHandler: REQUEST_HANDLER });
   const what = `${subject}: GetAuthorizationToken failed`;
   try {
@@ -74,7 +78,10 @@ async function defaultChainCredentials(
 ): Promise<AwsCredentials> {
   if (settings.incompleteKeys) logger.warn(`${settings.incompleteKeys}: using the default AWS credential chain`);
   logger.debug('ECR: credentials from the default AWS chain (environment, shared files, web identity, ECS/EKS, EC2)');
-  const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
+  const { fromNodeProviderChain } = await loadSdk(
+    '@aws-sdk/credential-providers',
+    () => import('@aws-sdk/credential-providers'),
+  );
   // The region is for STS, which a web identity token or a profile's role is exchanged with.
   const provider = fromNodeProviderChain({ clientConfig: { region: settings.region } });
   const credentials = await provider().catch((error: unknown) => {
@@ -90,7 +97,7 @@ async function assumeRole(
   roleArn: string,
   what: string,
 ): Promise<AwsCredentials> {
-  const { STSClient, AssumeRoleCommand } = await import('@aws-sdk/client-sts');
+  const { STSClient, AssumeRoleCommand } = await loadSdk('@aws-sdk/client-sts', () => import('@aws-sdk/client-sts'));
   const client = new STSClient({ region, credentials, requestHandler: REQUEST_HANDLER });
   try {
     const result = await client
@@ -107,6 +114,18 @@ async function assumeRole(
     };
   } finally {
     client.destroy();
+  }
+}
+
+/** The SDK ships next to the bundles (docker/layout.mjs); say so plainly when it does not. */
+async function loadSdk<T>(name: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new ResourceError('CONFIGURATION', `ECR needs ${name}, which cannot be loaded next to the resource: ${why}`, {
+      cause: error,
+    });
   }
 }
 
