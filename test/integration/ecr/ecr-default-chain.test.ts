@@ -96,6 +96,28 @@ describe('ECR without keys in the request: the SDK default credential chain', ()
   });
 });
 
+describe('ECR default chain failures', () => {
+  it('a refused web identity token is one line naming the web identity role', async () => {
+    const tokenFile = join(work, 'wrong-web-identity-token');
+    await writeFile(tokenFile, 'not-the-token-sts-accepts');
+    const r = await check({}, { AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile, AWS_ROLE_ARN: WEB_ROLE });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('DEBUG: '));
+    expect(lines).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^check: ECR login for team/app \\(us-west-2\\): could not get AWS credentials from the default chain \\(web identity token for ${WEB_ROLE}\\): AccessDenied: .*\\(HTTP 403\\)$`,
+        ),
+      ),
+    ]);
+    expect(expectNoSecret(r.stdout + r.stderr, ['not-the-token-sts-accepts', PASSWORD])).toEqual([]);
+  });
+});
+
 describe('ECR with session keys in the request', () => {
   it('signs with aws_session_token next to the keys', async () => {
     const from = fake.calls.length;

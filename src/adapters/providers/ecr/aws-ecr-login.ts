@@ -84,8 +84,12 @@ async function defaultChainCredentials(
   );
   // The region is for STS, which a web identity token or a profile's role is exchanged with.
   const provider = fromNodeProviderChain({ clientConfig: { region: settings.region } });
+  // Keys in the environment come first and need no call; a failure past them is most often the
+  // EKS web identity exchange, so name its role when it is configured.
+  const webRole = process.env.AWS_WEB_IDENTITY_TOKEN_FILE ? process.env.AWS_ROLE_ARN : undefined;
+  const source = webRole ? ` (web identity token for ${webRole})` : '';
   const credentials = await provider().catch((error: unknown) => {
-    throw EcrLoginError.from(`${subject}: could not get AWS credentials from the default chain`, error);
+    throw EcrLoginError.from(`${subject}: could not get AWS credentials from the default chain${source}`, error);
   });
   remember(logger, credentials);
   return credentials;
