@@ -32,8 +32,9 @@ export interface AwsConfig {
   aws_region?: string;
   aws_role_arn?: string;
   aws_role_arns?: string[];
-  aws_ecr_registry_id?: string;
+  /** Names the registry `ACCOUNT.dkr.ecr.REGION.amazonaws.com` instead of the token's proxy endpoint. */
   aws_account_id?: string;
+  aws_ecr_registry_id?: string;
 }
 
 /** ACR via Azure Managed Identity (source only, as in Go). */

@@ -4,6 +4,7 @@ import type { Source } from '../application/request-types';
 export function secretsOf(source: Partial<Source> | undefined, params?: Record<string, unknown>): string[] {
   const values: unknown[] = [
     source?.password,
+    source?.aws_access_key_id,
     source?.aws_secret_access_key,
     source?.aws_session_token,
     source?.registry_mirror?.password,
@@ -12,6 +13,7 @@ export function secretsOf(source: Partial<Source> | undefined, params?: Record<s
     source?.content_trust?.repository_passphrase,
     source?.content_trust?.tls_key,
     params?.password,
+    params?.aws_access_key_id,
     params?.aws_secret_access_key,
     params?.aws_session_token,
   ];

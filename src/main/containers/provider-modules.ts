@@ -1,4 +1,5 @@
 import { ContainerModule, type Newable } from 'inversify';
+import { EcrProvider } from '../../adapters/providers/ecr-provider';
 import { GoogleProvider } from '../../adapters/providers/google-provider';
 import { MirrorCredentialsProvider } from '../../adapters/providers/mirror-credentials-provider';
 import { StaticCredentialsProvider } from '../../adapters/providers/static-credentials-provider';
@@ -16,4 +17,5 @@ export const providerModules: readonly ContainerModule[] = [
   providerModule(GoogleProvider),
   providerModule(StaticCredentialsProvider),
   providerModule(MirrorCredentialsProvider),
+  providerModule(EcrProvider),
 ];

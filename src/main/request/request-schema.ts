@@ -47,8 +47,8 @@ const aws: Schema = {
   aws_region: 'string',
   aws_role_arn: 'string',
   aws_role_arns: 'string[]',
-  aws_ecr_registry_id: 'string',
   aws_account_id: 'string',
+  aws_ecr_registry_id: 'string',
 };
 const azure: Schema = {
   azure_acr: 'boolean',

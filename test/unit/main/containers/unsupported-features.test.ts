@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rejectUnsupportedFeatures } from '../../../../src/main/containers/unsupported-features';
-import { parseCheckRequest, parseOutRequest } from '../../../../src/main/request/request-schema';
+import { parseCheckRequest } from '../../../../src/main/request/request-schema';
 
 const repository = 'registry.test/team/app';
 
@@ -17,9 +17,6 @@ function rejection(source: object, step: 'check' | 'in' | 'out' = 'check'): unkn
 
 describe('rejectUnsupportedFeatures', () => {
   it.each([
-    [{ aws_region: 'eu-west-1' }, 'source.aws_region: ECR authentication is not supported yet'],
-    [{ aws_account_id: '123456789012' }, 'source.aws_account_id: ECR authentication is not supported yet'],
-    [{ aws_role_arns: ['arn:aws:iam::1:role/x'] }, 'source.aws_role_arns: ECR authentication is not supported yet'],
     [
       { azure_acr: true, azure_client_id: 'c' },
       'source.azure_acr: Azure Container Registry authentication is not supported yet',
@@ -28,17 +25,9 @@ describe('rejectUnsupportedFeatures', () => {
     expect(rejection(source)).toMatchObject({ code: 'NOT_IMPLEMENTED', message });
   });
 
-  it('lets google_auth through: the Google provider handles it', () => {
+  it('lets the provider fields through: the Google and ECR providers handle them', () => {
     expect(rejection({ google_auth: true })).toBeUndefined();
-  });
-
-  it('rejects aws_account_id in params too', () => {
-    const request = parseOutRequest(
-      JSON.stringify({ source: { repository }, params: { image: 'i', aws_account_id: '123456789012' } }),
-    );
-    expect(() => rejectUnsupportedFeatures(request.source, request.params, 'out')).toThrow(
-      'params.aws_account_id: ECR authentication is not supported yet',
-    );
+    expect(rejection({ aws_region: 'eu-west-1', aws_account_id: '123456789012' })).toBeUndefined();
   });
 
   it('accepts the Go zero values and the azure_* settings that only tune azure_acr', () => {
