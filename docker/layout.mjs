@@ -6,7 +6,7 @@
 //   DEST/check, DEST/in, DEST/out   executable wrappers (the Concourse script contract)
 //   DEST/check.mjs, in.mjs, out.mjs  the bundles (every npm dependency inlined)
 //   DEST/package.json                {"type":"module"}, so the extension-less wrappers load as ESM
-//   DEST/node_modules/...            only the lazily imported externals (AWS / Google SDKs) and
+//   DEST/node_modules/...            only the lazily imported externals (AWS / Google / Azure SDKs) and
 //                                    their dependency closure, when package.json depends on them
 //
 // The Dockerfile's build stage and test/integration/docker-layout run this same script, so the
@@ -21,7 +21,7 @@ if (!distDir || !dest) {
 }
 
 // Kept in step with scripts/build.mjs `external`: these are not in the bundles.
-const EXTERNAL = [/^@aws-sdk\//, /^google-auth-library$/];
+const EXTERNAL = [/^@aws-sdk\//, /^google-auth-library$/, /^@azure\/identity$/];
 const STEPS = ['check', 'in', 'out'];
 
 mkdirSync(dest, { recursive: true });

@@ -34,6 +34,17 @@ export interface AwsConfig {
   aws_ecr_registry_id?: string;
 }
 
+/** Azure Container Registry through an Entra ID identity (the Go resource's AzureCredentials). */
+export interface AzureConfig {
+  azure_acr?: boolean;
+  /** A user-assigned managed identity's client ID; absent: the system-assigned identity. */
+  azure_client_id?: string;
+  /** The registry's tenant; absent: the `tenant` of the registry's `/v2/` challenge, else `common`. */
+  azure_tenant_id?: string;
+  /** `AzurePublic`, `AzureGovernment` or `AzureChina`; absent: from the registry host's suffix. */
+  azure_environment?: string;
+}
+
 export interface RegistryMirrorConfig extends BasicCredentialsConfig {
   host: string;
 }
@@ -48,7 +59,7 @@ export interface ContentTrustConfig extends BasicCredentialsConfig {
   scopes?: string;
 }
 
-export interface Source extends BasicCredentialsConfig, AwsConfig {
+export interface Source extends BasicCredentialsConfig, AwsConfig, AzureConfig {
   repository: string;
   insecure?: boolean;
   tag?: string;

@@ -1,4 +1,5 @@
 import { ContainerModule, type Newable } from 'inversify';
+import { AcrProvider } from '../../adapters/providers/acr-provider';
 import { MirrorCredentialsProvider } from '../../adapters/providers/mirror-credentials-provider';
 import { StaticCredentialsProvider } from '../../adapters/providers/static-credentials-provider';
 import { RegistryProvider } from '../../ports/registry-provider';
@@ -14,4 +15,5 @@ function providerModule(provider: Newable<RegistryProvider>): ContainerModule {
 export const providerModules: readonly ContainerModule[] = [
   providerModule(StaticCredentialsProvider),
   providerModule(MirrorCredentialsProvider),
+  providerModule(AcrProvider),
 ];

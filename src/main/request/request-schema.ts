@@ -35,6 +35,12 @@ const aws: Schema = {
   aws_role_arns: 'string[]',
   aws_ecr_registry_id: 'string',
 };
+const azure: Schema = {
+  azure_acr: 'boolean',
+  azure_client_id: 'string',
+  azure_tenant_id: 'string',
+  azure_environment: 'string',
+};
 const platform: FieldType = { object: { architecture: 'string', os: 'string', variant: 'string' } };
 
 const source: Schema = {
@@ -50,6 +56,7 @@ const source: Schema = {
   platform,
   ...basicCredentials,
   ...aws,
+  ...azure,
   registry_mirror: { object: { host: 'string', ...basicCredentials }, required: ['host'] },
   content_trust: {
     object: {
