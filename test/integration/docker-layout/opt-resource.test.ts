@@ -62,9 +62,9 @@ afterAll(async () => {
 });
 
 describe('/opt/resource as the Docker image lays it out', () => {
-  it('holds three executable scripts, their bundles and nothing else', async () => {
+  it('holds three executable scripts, their bundles and the lazily imported SDKs, nothing else', async () => {
     const entries = (await readdir(opt)).sort();
-    expect(entries).toEqual(['check', 'check.mjs', 'in', 'in.mjs', 'out', 'out.mjs', 'package.json']);
+    expect(entries).toEqual(['check', 'check.mjs', 'in', 'in.mjs', 'node_modules', 'out', 'out.mjs', 'package.json']);
     for (const step of ['check', 'in', 'out']) {
       expect((await stat(join(opt, step))).mode & 0o755).toBe(0o755);
       const size = (await stat(join(opt, `${step}.mjs`))).size;
