@@ -31,7 +31,10 @@ const TOKEN_TIMEOUT_MS = 60_000;
  * Service / Container Apps (IDENTITY_ENDPOINT + IDENTITY_HEADER), Azure Arc, or IMDS.
  */
 export class AzureIdentityTokens implements EntraTokens {
-  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+  /** The environment is process.env: the library reads its managed identity variables there. */
+  private readonly env = process.env;
+
+  constructor(private readonly timeoutMs = TOKEN_TIMEOUT_MS) {}
 
   async token(request: EntraTokenRequest): Promise<EntraToken> {
     const identity = await import('@azure/identity');
@@ -67,18 +70,18 @@ export class AzureIdentityTokens implements EntraTokens {
       try {
         credential = new identity.ManagedIdentityCredential(request.clientId ? { clientId: request.clientId } : {});
       } catch (error) {
-        throw noIdentity([...tried, `${description}: ${reason(error)}`], error);
+        throw noIdentity([...tried, `${description}: ${reason(error, this.timeoutMs)}`], error);
       }
     }
     let token: string;
     try {
-      const answer = await credential.getToken(request.cloud.scope, {
-        abortSignal: AbortSignal.timeout(TOKEN_TIMEOUT_MS),
-      });
+      const answer = await withTimeout(this.timeoutMs, (abortSignal) =>
+        credential.getToken(request.cloud.scope, { abortSignal }),
+      );
       if (!answer?.token) throw new Error('the library returned no token');
       token = answer.token;
     } catch (error) {
-      throw noIdentity([...tried, `${description}: ${reason(error)}`], error);
+      throw noIdentity([...tried, `${description}: ${reason(error, this.timeoutMs)}`], error);
     }
     return { token, identity: description };
   }
@@ -103,13 +106,43 @@ export function managedIdentitySource(env: NodeJS.ProcessEnv): string {
 }
 
 /** The library's first line, without its troubleshooting links: enough to say what went wrong. */
-function reason(error: unknown): string {
+function reason(error: unknown, timeoutMs: number): string {
+  if (isAbort(error)) return `no answer within ${timeoutMs / 1000} s`;
   const text = error instanceof Error ? error.message : String(error);
   const line = (text.split('\n')[0] ?? '')
     .replace(/\s*See (the troubleshooting guide|https?:\/\/)\S*.*$/i, '')
     .replace(/^(ManagedIdentity|WorkloadIdentity|ClientAssertion)Credential: /, '')
     .replace(/[\s:.]+$/, '')
     .trim();
-  if (error instanceof Error && error.name === 'AbortError') return `no answer within ${TOKEN_TIMEOUT_MS / 1000} s`;
   return line.length > 300 ? `${line.slice(0, 297)}...` : line || 'failed';
+}
+
+/**
+ * The library passes the abort signal to some flows only (not to managed identity's), so the
+ * deadline is ours: the step fails on time, and the process exits with the request still open.
+ */
+async function withTimeout<T>(ms: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new Error(`no answer within ${ms} ms`);
+      error.name = 'TimeoutError';
+      controller.abort(error);
+      reject(error);
+    }, ms);
+  });
+  try {
+    return await Promise.race([run(controller.signal), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Our deadline, or the library's wrapping of it; look down the causes. */
+function isAbort(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e.name === 'AbortError' || e.name === 'TimeoutError') return true;
+  }
+  return false;
 }
