@@ -5,7 +5,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, readdir, rename, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,11 +13,29 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { randomImage } from '../support/image-fixtures';
 import { pushImage } from '../support/registry-push';
 import { REPO_ROOT } from '../support/run-bin';
-import { startFakeAcr, type FakeAcr } from './fake-acr';
+import { ACR_USER, startFakeAcr, type FakeAcr } from './fake-acr';
 import { startManagedIdentityEndpoint, type ManagedIdentityEndpoint } from './fake-azure-identity';
 
 const exec = promisify(execFile);
+const IMAGE_ENV = { PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin` };
+
+function runCheck(
+  request: unknown,
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(opt, 'check'), [], { env, cwd: '/', stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(JSON.stringify(request));
+  });
+}
 let ctx: string;
+let image: string;
 let opt: string;
 let identity: ManagedIdentityEndpoint;
 let acr: FakeAcr;
@@ -30,7 +48,10 @@ beforeAll(async () => {
     await symlink(join(REPO_ROOT, entry), join(ctx, entry));
   }
   await exec(process.execPath, [join(REPO_ROOT, 'scripts/build.mjs')], { cwd: ctx });
-  opt = join(ctx, 'opt/resource');
+  // Outside the build context: no ancestor node_modules (ctx/node_modules links the repository's)
+  // may resolve what /opt/resource/node_modules lacks.
+  image = await mkdtemp(join(tmpdir(), 'ri-acr-image-'));
+  opt = join(image, 'opt/resource');
   await exec(process.execPath, [
     join(REPO_ROOT, 'docker/layout.mjs'),
     join(ctx, 'dist'),
@@ -46,6 +67,7 @@ afterAll(async () => {
   await acr?.stop();
   await identity?.stop();
   if (ctx) await rm(ctx, { recursive: true, force: true });
+  if (image) await rm(image, { recursive: true, force: true });
 });
 
 it('ships @azure/identity without its browser build, maps or declarations, and check logs in with it', async () => {
@@ -57,20 +79,8 @@ it('ships @azure/identity without its browser build, maps or declarations, and c
   expect(files.filter((f) => /\.(map|d\.[cm]?ts)$/.test(f))).toEqual([]);
 
   const request = { source: { repository: `${acr.host}/team/app`, tag: 'v1', azure_acr: true } };
-  const env = {
-    PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
-    AZURE_POD_IDENTITY_AUTHORITY_HOST: identity.url,
-  };
-  const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(join(opt, 'check'), [], { env, cwd: '/', stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
-    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(JSON.stringify(request));
-  });
+  const env = { ...IMAGE_ENV, AZURE_POD_IDENTITY_AUTHORITY_HOST: identity.url };
+  const result = await runCheck(request, env);
   expect(result.code, result.stderr).toBe(0);
   expect(JSON.parse(result.stdout)).toEqual([{ tag: 'v1', digest }]);
   expect(acr.exchanges).toEqual([
@@ -82,4 +92,19 @@ it('ships @azure/identity without its browser build, maps or declarations, and c
       status: 200,
     },
   ]);
+});
+
+it('steps without azure_acr never load the SDK: they run with it gone, an ACR step says it is missing', async () => {
+  await rename(join(opt, 'node_modules'), join(image, 'node_modules-moved-away'));
+  const plain = await runCheck(
+    { source: { repository: `${acr.host}/team/app`, tag: 'v1', username: ACR_USER, password: acr.refreshToken } },
+    IMAGE_ENV,
+  );
+  expect(plain.code, plain.stderr).toBe(0);
+  expect(JSON.parse(plain.stdout)).toEqual([{ tag: 'v1', digest }]);
+  const azure = await runCheck({ source: { repository: `${acr.host}/team/app`, azure_acr: true } }, IMAGE_ENV);
+  expect(azure.code).toBe(1);
+  expect(azure.stderr.trim()).toMatch(
+    /^check: ACR authentication for 127\.0\.0\.1:\d+ failed: @azure\/identity cannot be loaded \(.*\); the image ships it in \/opt\/resource\/node_modules$/,
+  );
 });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { TokenCredential } from '@azure/identity';
+import type * as AzureIdentity from '@azure/identity';
 import { ResourceError } from '../../../domain/errors';
 import type { AzureCloud } from './azure-cloud';
 
@@ -31,28 +31,28 @@ const TOKEN_TIMEOUT_MS = 60_000;
  * Service / Container Apps (IDENTITY_ENDPOINT + IDENTITY_HEADER), Azure Arc, or IMDS.
  */
 export class AzureIdentityTokens implements EntraTokens {
-  /** The environment is process.env: the library reads its managed identity variables there. */
-  private readonly env = process.env;
-
   constructor(private readonly timeoutMs = TOKEN_TIMEOUT_MS) {}
 
   async token(request: EntraTokenRequest): Promise<EntraToken> {
-    const identity = await import('@azure/identity');
+    const identity = await loadIdentityLibrary();
+    // process.env, not an injected copy: the library reads the managed identity variables there.
+    const env = process.env;
     const tried: string[] = [];
-    const tokenFile = this.env.AZURE_FEDERATED_TOKEN_FILE;
-    let credential: TokenCredential;
+    const tokenFile = env.AZURE_FEDERATED_TOKEN_FILE;
+    let credential: AzureIdentity.TokenCredential;
     let description: string;
     if (tokenFile) {
-      const clientId = request.clientId || this.env.AZURE_CLIENT_ID;
-      const tenantId = this.env.AZURE_TENANT_ID;
-      const missing = [clientId ? '' : 'AZURE_CLIENT_ID (or azure_client_id)', tenantId ? '' : 'AZURE_TENANT_ID'];
+      const clientId = request.clientId || env.AZURE_CLIENT_ID;
+      const tenantId = env.AZURE_TENANT_ID;
       if (!clientId || !tenantId) {
+        const missing = [clientId ? '' : 'AZURE_CLIENT_ID (or azure_client_id)', tenantId ? '' : 'AZURE_TENANT_ID'];
+        const names = missing.filter(Boolean);
         throw new ResourceError(
           'CONFIGURATION',
-          `workload identity: AZURE_FEDERATED_TOKEN_FILE is set but ${missing.filter(Boolean).join(' and ')} is not`,
+          `workload identity: AZURE_FEDERATED_TOKEN_FILE is set but ${names.join(' and ')} ${names.length > 1 ? 'are' : 'is'} not`,
         );
       }
-      const authorityHost = this.env.AZURE_AUTHORITY_HOST || request.cloud.authorityHost;
+      const authorityHost = env.AZURE_AUTHORITY_HOST || request.cloud.authorityHost;
       description = `workload identity (client ID ${clientId}, tenant ${tenantId}, authority ${authorityHost})`;
       credential = new identity.WorkloadIdentityCredential({
         clientId,
@@ -66,7 +66,7 @@ export class AzureIdentityTokens implements EntraTokens {
     } else {
       tried.push('workload identity (AZURE_FEDERATED_TOKEN_FILE is not set)');
       const which = request.clientId ? `user-assigned, client ID ${request.clientId}` : 'system-assigned';
-      description = `managed identity via ${managedIdentitySource(this.env)} (${which})`;
+      description = `managed identity via ${managedIdentitySource(env)} (${which})`;
       try {
         credential = new identity.ManagedIdentityCredential(request.clientId ? { clientId: request.clientId } : {});
       } catch (error) {
@@ -84,6 +84,19 @@ export class AzureIdentityTokens implements EntraTokens {
       throw noIdentity([...tried, `${description}: ${reason(error, this.timeoutMs)}`], error);
     }
     return { token, identity: description };
+  }
+}
+
+/** The one place the SDK is loaded: only steps with `azure_acr` pay for it (see scripts/build.mjs). */
+async function loadIdentityLibrary(): Promise<typeof AzureIdentity> {
+  try {
+    return await import('@azure/identity');
+  } catch (error) {
+    throw new ResourceError(
+      'CONFIGURATION',
+      `@azure/identity cannot be loaded (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); the image ships it in /opt/resource/node_modules`,
+      { cause: error },
+    );
   }
 }
 

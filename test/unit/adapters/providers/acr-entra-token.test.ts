@@ -63,7 +63,7 @@ describe('AzureIdentityTokens', () => {
     environment({ AZURE_FEDERATED_TOKEN_FILE: '/var/run/secrets/azure/tokens/token' });
     const tokens = new AzureIdentityTokens();
     await expect(tokens.token({ cloud: publicCloud })).rejects.toThrow(
-      'workload identity: AZURE_FEDERATED_TOKEN_FILE is set but AZURE_CLIENT_ID (or azure_client_id) and AZURE_TENANT_ID is not',
+      'workload identity: AZURE_FEDERATED_TOKEN_FILE is set but AZURE_CLIENT_ID (or azure_client_id) and AZURE_TENANT_ID are not',
     );
     environment({ AZURE_FEDERATED_TOKEN_FILE: '/t', AZURE_CLIENT_ID: 'c' });
     const withClient = new AzureIdentityTokens();
