@@ -6,7 +6,7 @@
 //   DEST/check, DEST/in, DEST/out   executable wrappers (the Concourse script contract)
 //   DEST/check.mjs, in.mjs, out.mjs  the bundles (every npm dependency inlined)
 //   DEST/package.json                {"type":"module"}, so the extension-less wrappers load as ESM
-//   DEST/node_modules/...            only the lazily imported externals (AWS / Google SDKs) and
+//   DEST/node_modules/...            only the lazily imported externals (AWS / Google / Azure SDKs) and
 //                                    their dependency closure, when package.json depends on them
 //
 // The Dockerfile's build stage and test/integration/docker-layout run this same script, so the
@@ -21,7 +21,10 @@ if (!distDir || !dest) {
 }
 
 // Kept in step with scripts/build.mjs `external`: these are not in the bundles.
-const EXTERNAL = [/^@aws-sdk\//, /^google-auth-library$/];
+const EXTERNAL = [/^@aws-sdk\//, /^google-auth-library$/, /^@azure\/identity$/];
+// Declared by an external but loaded only by its browser build (@azure/identity's browser flows):
+// 16 MB the image does not need.
+const BROWSER_ONLY = new Set(['@azure/msal-browser']);
 const STEPS = ['check', 'in', 'out'];
 
 mkdirSync(dest, { recursive: true });
@@ -71,11 +74,13 @@ if (nodeModules) {
     cpSync(dir, join(dest, relative), {
       recursive: true,
       dereference: true,
-      filter: (src) => !src.slice(dir.length).startsWith('/node_modules'),
+      // Source maps and type declarations are never loaded at run time (9 MB of @azure/identity's closure).
+      filter: (src) => !src.slice(dir.length).startsWith('/node_modules') && !/\.(map|d\.[cm]?ts)$/.test(src),
     });
     copied++;
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
     for (const dep of Object.keys({ ...(pkg.dependencies ?? {}), ...(pkg.optionalDependencies ?? {}) })) {
+      if (BROWSER_ONLY.has(dep)) continue;
       const depDir = packageDir(dep, dir, root);
       if (depDir || !(pkg.optionalDependencies ?? {})[dep]) queue.push({ name: dep, from: dir });
     }

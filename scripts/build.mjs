@@ -1,5 +1,5 @@
 // Bundles each entrypoint into one ESM file under dist/ (fast cold start: one file to load).
-// The AWS and Google SDKs stay external and are imported lazily, only when a source needs them.
+// The AWS, Google and Azure SDKs stay external and are imported lazily, only when a source needs them.
 import { build } from 'esbuild';
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -42,7 +42,7 @@ await build({
   outExtension: { '.js': '.mjs' },
   sourcemap: 'linked',
   legalComments: 'none',
-  external: ['@aws-sdk/*', 'google-auth-library'],
+  external: ['@aws-sdk/*', 'google-auth-library', '@azure/identity'],
   // CommonJS dependencies (axios' deps, tar) call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   plugins: [stubUnused],

@@ -37,11 +37,14 @@ export interface AwsConfig {
   aws_ecr_registry_id?: string;
 }
 
-/** ACR via Azure Managed Identity (source only, as in Go). */
+/** Azure Container Registry through an Entra ID identity (the Go resource's AzureCredentials). */
 export interface AzureConfig {
   azure_acr?: boolean;
+  /** A user-assigned managed identity's client ID; absent: the system-assigned identity. */
   azure_client_id?: string;
+  /** The registry's tenant; absent: the `tenant` of the registry's `/v2/` challenge, else `common`. */
   azure_tenant_id?: string;
+  /** `AzurePublic`, `AzureGovernment` or `AzureChina`; absent: from the registry host's suffix. */
   azure_environment?: string;
 }
 

@@ -13,8 +13,7 @@ export type ErrorCode =
   | 'REGISTRY' // any other registry answer we cannot use
   | 'DIGEST_MISMATCH' // content did not hash to its digest
   | 'UNSAFE_CONTENT' // hostile layer: path escape, decompression bomb
-  | 'FILESYSTEM' // local I/O
-  | 'NOT_IMPLEMENTED';
+  | 'FILESYSTEM'; // local I/O
 
 export class ResourceError extends Error {
   override readonly name: string = 'ResourceError';
@@ -63,12 +62,5 @@ export class UnsafeContentError extends ResourceError {
   override readonly name = 'UnsafeContentError';
   constructor(message: string) {
     super('UNSAFE_CONTENT', message);
-  }
-}
-
-export class NotImplementedError extends ResourceError {
-  override readonly name = 'NotImplementedError';
-  constructor(message: string) {
-    super('NOT_IMPLEMENTED', message);
   }
 }

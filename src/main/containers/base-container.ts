@@ -12,7 +12,6 @@ import { Logger } from '../../ports/logger';
 import { ProviderRequest, type StepTarget } from '../../ports/registry-provider';
 import { secretsOf } from '../secrets';
 import { providerModules } from './provider-modules';
-import { rejectUnsupportedFeatures } from './unsupported-features';
 
 export interface BaseContainerOptions {
   readonly source: Source;
@@ -30,7 +29,6 @@ export interface BaseContainerOptions {
  */
 export function createBaseContainer(options: BaseContainerOptions): Container {
   const { source } = options;
-  rejectUnsupportedFeatures(source, options.paramsCredentials, options.step);
   const container = new Container();
   const logger = new StderrLogger(
     source.debug === true,

@@ -1,4 +1,5 @@
 import { ContainerModule, type Newable } from 'inversify';
+import { AcrProvider } from '../../adapters/providers/acr-provider';
 import { EcrProvider } from '../../adapters/providers/ecr-provider';
 import { GoogleProvider } from '../../adapters/providers/google-provider';
 import { MirrorCredentialsProvider } from '../../adapters/providers/mirror-credentials-provider';
@@ -18,4 +19,5 @@ export const providerModules: readonly ContainerModule[] = [
   providerModule(StaticCredentialsProvider),
   providerModule(MirrorCredentialsProvider),
   providerModule(EcrProvider),
+  providerModule(AcrProvider),
 ];

@@ -62,7 +62,7 @@ afterAll(async () => {
 });
 
 describe('/opt/resource as the Docker image lays it out', () => {
-  it('holds three executable scripts, their bundles and nothing else', async () => {
+  it('holds three executable scripts, their bundles and the lazily imported SDKs, nothing else', async () => {
     const entries = (await readdir(opt)).sort();
     expect(entries).toEqual(['check', 'check.mjs', 'in', 'in.mjs', 'node_modules', 'out', 'out.mjs', 'package.json']);
     // google_auth's library, imported lazily, is the one external the package depends on.
