@@ -30,7 +30,7 @@ export function zstdBackendOf(api: ZlibZstdApi = zlib as unknown as ZlibZstdApi)
  * work stays within ~1000× the output; a hostile stream of empty blocks under a large window
  * would not. Past a fixed allowance, the moved bytes must stay within 1024× the output.
  */
-const FZSTD_WORK_ALLOWANCE = 16 * 1024 ** 3;
+const FZSTD_WORK_ALLOWANCE = 2 * 1024 ** 3;
 const FZSTD_WORK_PER_BYTE = 1024;
 
 const CHUNK = 256 * 1024;
