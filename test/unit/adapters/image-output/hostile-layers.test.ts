@@ -150,6 +150,16 @@ describe('decompression bombs', () => {
     expect(Number(unpacked?.[1])).toBeLessThan(16);
   });
 
+  it('also caps a layer at the ratio times its declared size, for a stream longer than its descriptor', async () => {
+    // ~29× is fine against the bytes read, but the descriptor says 10 KB: at most 1000 KB of tar.
+    const ordinary = gzipFileLayer({ fileSize: 16 * MiB, block: compressibleBlock() });
+    const { layer, open } = streamedLayer(ordinary);
+    const f = fixture([{ ...layer, size: 10_000 }], { openBlob: async () => open(), expansionFloor: MiB });
+    const error = await failure(f);
+    expect(error.code).toBe('UNSAFE_CONTENT');
+    expect(error.message).toMatch(/expands more than 100× its compressed size: 1\.\d MiB of tar from 9\.8 KiB read/);
+  });
+
   it('follows params.max_expansion_ratio: a higher ratio or 0 lets the same layer through', async () => {
     const zeros = layerFromFiles([{ path: 'zeros', content: Buffer.alloc(8 * MiB) }]);
     const options = { expansionFloor: MiB };
