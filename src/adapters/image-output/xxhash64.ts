@@ -1,6 +1,6 @@
 /**
  * Streaming XXH64 (seed 0), the checksum of zstd frames (RFC 8878 §3.1.1: the low 32 bits of
- * XXH64 of the decompressed content). 64-bit words are kept as two unsigned 32-bit halves:
+ * XXH64 of the decompressed content). 64-bit words are kept as two 32-bit halves:
  * BigInt arithmetic would allocate per 8 bytes, several times slower than the decoder it checks.
  */
 

@@ -1,11 +1,10 @@
-import { formatSize } from './byte-size';
-
 /**
  * The frame structure of a zstd stream (RFC 8878 §3.1), read without decompressing: frame
  * headers, block headers, checksums and skippable frames. It lets us refuse a frame before any
  * decoder allocates its window, and tells the pure-JS decoder where each frame ends so its
  * checksum can be verified.
  */
+import { formatSize } from './byte-size';
 
 /** libzstd refuses larger windows unless told otherwise (ZSTD_WINDOWLOG_LIMIT_DEFAULT = 27). */
 export const MAX_ZSTD_WINDOW = 2 ** 27;
@@ -61,10 +60,27 @@ type State =
   | 'skippable-size' // gathering 4 bytes
   | 'skip' // `remaining` bytes of a skippable frame
   | 'header-descriptor' // 1 byte
-  | 'header-rest' // `remaining` bytes
+  | 'header-rest' // gathering the rest of the header (`need` bytes in all)
   | 'block-header' // 3 bytes
   | 'block-data' // `remaining` bytes
   | 'checksum'; // 4 bytes
+
+/** Where the parts of a frame header sit, from its descriptor byte (RFC 8878 §3.1.1.1.1). */
+function headerLayout(descriptor: number): {
+  singleSegment: boolean;
+  dictionaryBytes: number;
+  contentSizeBytes: number;
+  /** Magic and descriptor included. */
+  length: number;
+} {
+  const singleSegment = ((descriptor >> 5) & 1) === 1;
+  const dictionaryBytes = [0, 1, 2, 4][descriptor & 3] as number;
+  const fcsFlag = descriptor >> 6;
+  const contentSizeBytes = fcsFlag === 0 ? (singleSegment ? 1 : 0) : 1 << fcsFlag;
+  // Never just the descriptor: a frame has a window descriptor or a content size.
+  const length = 5 + (singleSegment ? 0 : 1) + dictionaryBytes + contentSizeBytes;
+  return { singleSegment, dictionaryBytes, contentSizeBytes, length };
+}
 
 function le(bytes: Uint8Array, start: number, length: number): number {
   let value = 0;
@@ -181,13 +197,7 @@ export class ZstdFrameReader {
       case 'header-descriptor': {
         const descriptor = f[4] as number;
         if (descriptor & 0x08) throw new ZstdFormatError(`zstd frame ${this.frames + 1} sets a reserved header bit`);
-        const singleSegment = (descriptor >> 5) & 1;
-        const dictionaryBytes = [0, 1, 2, 4][descriptor & 3] as number;
-        const fcsFlag = descriptor >> 6;
-        const contentSizeBytes = fcsFlag === 0 ? singleSegment : 1 << fcsFlag;
-        const rest = (singleSegment ? 0 : 1) + dictionaryBytes + contentSizeBytes;
-        // Never empty: a frame has a window descriptor or a content size.
-        this.need = 5 + rest;
+        this.need = headerLayout(descriptor).length;
         this.state = 'header-rest';
         return;
       }
@@ -222,10 +232,7 @@ export class ZstdFrameReader {
   private readHeader(): void {
     const f = this.field;
     const descriptor = f[4] as number;
-    const singleSegment = (descriptor >> 5) & 1;
-    const dictionaryBytes = [0, 1, 2, 4][descriptor & 3] as number;
-    const fcsFlag = descriptor >> 6;
-    const contentSizeBytes = fcsFlag === 0 ? singleSegment : 1 << fcsFlag;
+    const { singleSegment, dictionaryBytes, contentSizeBytes } = headerLayout(descriptor);
     let at = 5;
     let windowSize = 0;
     if (!singleSegment) {
