@@ -1,7 +1,8 @@
 // `npm run bench`: every benchmark against real tools on a local registry, outputs under /dev/shm.
-// `--runs N` (default 3) applies to each; `--only in|out` runs one of them.
+// `--runs N` (default 3) applies to each; `--only in|out|zstd` runs one of them.
 import { existsSync } from 'node:fs';
 import { runInBench } from './in-bench.mjs';
+import { runZstdBench } from './zstd-bench.mjs';
 
 const args = process.argv.slice(2);
 const runsAt = args.indexOf('--runs');
@@ -11,6 +12,7 @@ const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
 
 const results = {};
 if (!only || only === 'in') results.in = await runInBench({ runs });
+if (!only || only === 'zstd') results.zstd = await runZstdBench({ runs });
 if ((!only || only === 'out') && existsSync(new URL('./out-bench.mjs', import.meta.url))) {
   const { runOutBench } = await import('./out-bench.mjs');
   results.out = await runOutBench({ runs });

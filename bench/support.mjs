@@ -118,7 +118,7 @@ export function writeLayoutBlob(layout, bytes) {
  * Config, manifest, oci-layout and index.json for layers already in the layout's blobs.
  * index.json is written last: its presence marks a complete layout that later runs may reuse.
  */
-export function writeLayoutImage(layout, layers) {
+export function writeLayoutImage(layout, layers, layerMediaType = 'application/vnd.oci.image.layer.v1.tar+gzip') {
   const config = Buffer.from(
     JSON.stringify({
       architecture: 'amd64',
@@ -137,7 +137,7 @@ export function writeLayoutImage(layout, layers) {
         size: config.length,
       },
       layers: layers.map((l) => ({
-        mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+        mediaType: layerMediaType,
         digest: l.digest,
         size: l.size,
       })),

@@ -94,6 +94,8 @@ export interface GetParams extends BasicCredentialsConfig, AwsConfig {
   label_regex?: string;
   /** Overrides `source.annotation_regex` for this step. */
   annotation_regex?: string;
+  /** A number kept as its text: tar bytes a layer may expand to per compressed byte, 0 for no limit. */
+  max_expansion_ratio?: string;
 }
 
 export interface PutParams extends BasicCredentialsConfig, AwsConfig {

@@ -18,6 +18,8 @@ export interface ImageToWrite {
   readonly config: Buffer;
   readonly layers: readonly OutputBlob[];
   readonly openBlob: OpenBlob;
+  /** `params.max_expansion_ratio`: tar bytes a layer may expand to per compressed byte (0: no limit). */
+  readonly maxExpansionRatio?: number;
 }
 
 /** Everything an OCI image layout holds: the bytes of `index.json`, every manifest and every other blob. */

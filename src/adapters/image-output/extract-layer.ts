@@ -5,14 +5,17 @@ import { ResourceError, UnsafeContentError } from '../../domain/errors';
 import type { Logger } from '../../ports/logger';
 import { LayerApplier } from './layer-applier';
 import {
+  ByteCounter,
   compressionOf,
-  decompressorFor,
+  decompressorsFor,
+  DEFAULT_MAX_EXPANSION_RATIO,
+  EXPANSION_FLOOR,
   ExpansionLimit,
-  expansionLimit,
   peek,
   type LayerCompression,
 } from './layer-decompression';
 import type { RootfsPaths } from './rootfs-paths';
+import type { ZstdBackend } from './zstd-decompress';
 
 export interface ExtractLayerOptions {
   readonly paths: RootfsPaths;
@@ -21,8 +24,12 @@ export interface ExtractLayerOptions {
   /** "layer 2/5 sha256:…" — names the layer in every error. */
   readonly what: string;
   readonly compressedSize: number;
-  /** Floor of the bomb limit (1 GiB; tests lower it). */
+  /** Tar bytes allowed per compressed byte (0: no limit); DEFAULT_MAX_EXPANSION_RATIO otherwise. */
+  readonly maxExpansionRatio?: number;
+  /** Tar bytes a layer may always produce before the ratio is checked (128 MiB; tests lower it). */
   readonly expansionFloor?: number;
+  /** The zstd decoder; detected from the runtime unless a test picks one. */
+  readonly zstd?: ZstdBackend;
 }
 
 /** Warnings node-tar raises for data it can still make sense of; everything else is a broken layer. */
@@ -90,7 +97,8 @@ function tarSink(applier: LayerApplier, logger: Logger, what: string): Writable 
 
 /**
  * Streams one layer blob through decompression (chosen from its first bytes) and the bomb
- * limit into the rootfs. Resolves only when the blob stream itself ended cleanly, i.e. after
+ * limit into the rootfs. A layer that fails leaves its partial files behind: the caller
+ * removes the rootfs. Resolves only when the blob stream itself ended cleanly, i.e. after
  * the registry adapter verified its digest.
  */
 export async function extractLayer(source: Readable, options: ExtractLayerOptions): Promise<LayerCompression> {
@@ -98,10 +106,16 @@ export async function extractLayer(source: Readable, options: ExtractLayerOption
   const compression = compressionOf(await peek(source, 4));
   logger.debug(`${what}: ${compression === 'none' ? 'uncompressed' : compression} tar`);
   const applier = new LayerApplier(paths, chown, logger, what);
-  const limit = new ExpansionLimit(expansionLimit(options.compressedSize, options.expansionFloor), what);
-  const decompressor = decompressorFor(compression);
+  const compressed = new ByteCounter();
+  const rule = {
+    ratio: options.maxExpansionRatio ?? DEFAULT_MAX_EXPANSION_RATIO,
+    floor: options.expansionFloor ?? EXPANSION_FLOOR,
+    compressedSize: options.compressedSize,
+  };
+  const limit = new ExpansionLimit(rule, compressed, what);
+  const decompressors = decompressorsFor(compression, { what, ...(options.zstd ? { zstd: options.zstd } : {}) });
   try {
-    await pipeline([source, ...(decompressor ? [decompressor] : []), limit, tarSink(applier, logger, what)]);
+    await pipeline([source, compressed, ...decompressors, limit, tarSink(applier, logger, what)]);
   } catch (error) {
     applier.closeOpenFile();
     if (error instanceof ResourceError) throw error;

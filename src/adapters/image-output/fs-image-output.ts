@@ -9,6 +9,7 @@ import { writeOciLayout } from './oci-layout-writer';
 import { writeOciTarball } from './oci-tarball-writer';
 import type { ProgressSink } from './progress-reporter';
 import { unpackRootfs } from './rootfs-unpacker';
+import type { ZstdBackend } from './zstd-decompress';
 
 export interface FsImageOutputOptions {
   readonly progressSink: ProgressSink;
@@ -16,8 +17,10 @@ export interface FsImageOutputOptions {
   readonly chown: boolean;
   /** Blobs downloaded at once. */
   readonly concurrency?: number;
-  /** Floor of the decompression-bomb limit, 1 GiB unless a test lowers it. */
+  /** Tar bytes a layer may produce before its expansion ratio is checked; 128 MiB unless a test lowers it. */
   readonly expansionFloor?: number;
+  /** The zstd decoder; detected from the runtime unless a test picks one. */
+  readonly zstd?: ZstdBackend;
 }
 
 function wrapFilesystem(error: unknown, what: string): never {
@@ -68,6 +71,7 @@ export class FsImageOutput implements ImageOutputPort {
         chown: this.options.chown,
         concurrency: this.concurrency,
         ...(this.options.expansionFloor !== undefined ? { expansionFloor: this.options.expansionFloor } : {}),
+        ...(this.options.zstd ? { zstd: this.options.zstd } : {}),
       }),
     );
   }

@@ -1,7 +1,8 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { Decompress } from 'fzstd';
 import { UnsafeContentError } from '../../domain/errors';
+import { zstdDecompressors, type ZstdBackend } from './zstd-decompress';
+import { formatSize } from './byte-size';
 
 export type LayerCompression = 'gzip' | 'zstd' | 'none';
 
@@ -54,35 +55,48 @@ export async function peek(stream: Readable, n: number): Promise<Buffer> {
   return head.subarray(0, n);
 }
 
-/** Streaming zstd (Node 20's zlib has none) on top of the pure-JS fzstd decoder. */
-class ZstdDecompress extends Transform {
-  private readonly decoder = new Decompress((data) => {
-    if (data.length > 0) this.push(Buffer.from(data.buffer, data.byteOffset, data.length));
-  });
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    try {
-      this.decoder.push(chunk);
-      callback();
-    } catch (error) {
-      callback(new Error(`zstd: ${(error as Error).message}`));
-    }
-  }
-
-  override _flush(callback: TransformCallback): void {
-    try {
-      this.decoder.push(new Uint8Array(0), true);
-      callback();
-    } catch (error) {
-      callback(new Error(`zstd: ${(error as Error).message}`));
-    }
-  }
+export interface DecompressionOptions {
+  /** Names the layer in errors. */
+  readonly what: string;
+  /** Which zstd decoder; detected from the runtime unless a test picks one. */
+  readonly zstd?: ZstdBackend;
 }
 
-export function decompressorFor(compression: LayerCompression): Transform | undefined {
-  if (compression === 'gzip') return createGunzip({ chunkSize: ZLIB_CHUNK });
-  if (compression === 'zstd') return new ZstdDecompress();
-  return undefined;
+/** The transforms from the layer's bytes to its tar (none for a plain tar). */
+export function decompressorsFor(compression: LayerCompression, options: DecompressionOptions): Transform[] {
+  if (compression === 'gzip') return [createGunzip({ chunkSize: ZLIB_CHUNK })];
+  if (compression === 'zstd') {
+    return zstdDecompressors({ what: options.what, ...(options.zstd ? { backend: options.zstd } : {}) });
+  }
+  return [];
+}
+
+/**
+ * The decompression-bomb rule (README, "Decompression limits"). Once a layer has produced
+ * `floor` bytes of tar, it may produce at most `ratio` tar bytes per compressed byte read so
+ * far, and per byte of its descriptor's size. Checking against the bytes read so far stops
+ * a bomb early (a gzip of zeros expands ~1000×), whatever its declared size; the floor lets
+ * small layers of zeros through; ordinary layers expand 2-30× and never come near.
+ */
+export interface ExpansionRule {
+  /** Tar bytes allowed per compressed byte; 0 turns the rule off. */
+  readonly ratio: number;
+  readonly floor: number;
+  /** The descriptor's size of the layer. */
+  readonly compressedSize: number;
+}
+
+export const DEFAULT_MAX_EXPANSION_RATIO = 100;
+export const EXPANSION_FLOOR = 128 * 1024 ** 2;
+
+/** Counts the compressed bytes the decompressor has been given. */
+export class ByteCounter extends Transform {
+  bytes = 0;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    callback(null, chunk);
+  }
 }
 
 /**
@@ -94,7 +108,8 @@ export class ExpansionLimit extends Transform {
   bytes = 0;
 
   constructor(
-    private readonly limit: number,
+    private readonly rule: ExpansionRule,
+    private readonly compressed: ByteCounter,
     private readonly what: string,
   ) {
     super();
@@ -106,19 +121,18 @@ export class ExpansionLimit extends Transform {
       return;
     }
     this.bytes += chunk.length;
-    if (this.bytes > this.limit) {
-      callback(
-        new UnsafeContentError(
-          `${this.what} expands past ${this.limit} bytes (max of 1 GiB and 200× its compressed size); refusing a decompression bomb`,
-        ),
-      );
-      return;
+    const { ratio, floor, compressedSize } = this.rule;
+    if (ratio > 0 && this.bytes > floor) {
+      const read = Math.min(this.compressed.bytes, Math.max(0, compressedSize));
+      if (this.bytes > ratio * read) {
+        callback(
+          new UnsafeContentError(
+            `${this.what} expands more than ${ratio}× its compressed size: ${formatSize(this.bytes)} of tar from ${formatSize(read)} read; refusing a decompression bomb (params.max_expansion_ratio: ${ratio}, checked past ${formatSize(floor)}; raise it, or 0 for no limit, for an image that needs it)`,
+          ),
+        );
+        return;
+      }
     }
     callback(null, chunk);
   }
-}
-
-/** max(floor, 200 × compressed size), the Go-independent bomb rule of the issue. */
-export function expansionLimit(compressedSize: number, floor = 1024 ** 3): number {
-  return Math.max(floor, 200 * Math.max(0, compressedSize));
 }

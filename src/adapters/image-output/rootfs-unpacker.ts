@@ -1,10 +1,11 @@
-import { mkdirSync, realpathSync } from 'node:fs';
+import { mkdirSync, realpathSync, rmSync } from 'node:fs';
 import type { ImageToWrite } from '../../ports/image-output-port';
 import type { Logger } from '../../ports/logger';
 import { extractLayer } from './extract-layer';
 import { LayerDownload } from './layer-download';
 import { type ProgressSink } from './progress-reporter';
 import { RootfsPaths } from './rootfs-paths';
+import type { ZstdBackend } from './zstd-decompress';
 
 export interface UnpackOptions {
   readonly logger: Logger;
@@ -13,9 +14,13 @@ export interface UnpackOptions {
   readonly chown: boolean;
   readonly concurrency: number;
   readonly expansionFloor?: number;
+  readonly zstd?: ZstdBackend;
 }
 
-/** Downloads layers concurrently and applies them in order, each streamed straight into the rootfs. */
+/**
+ * Downloads layers concurrently and applies them in order, each streamed straight into the
+ * rootfs. On any failure the rootfs is removed: a half-applied image must not look like one.
+ */
 export async function unpackRootfs(
   rootfs: string,
   spoolDir: string,
@@ -40,9 +45,15 @@ export async function unpackRootfs(
         logger: options.logger,
         what,
         compressedSize: layer.size,
+        ...(image.maxExpansionRatio !== undefined ? { maxExpansionRatio: image.maxExpansionRatio } : {}),
         ...(options.expansionFloor !== undefined ? { expansionFloor: options.expansionFloor } : {}),
+        ...(options.zstd ? { zstd: options.zstd } : {}),
       });
     }
+  } catch (error) {
+    queue.close();
+    rmSync(root, { recursive: true, force: true });
+    throw error;
   } finally {
     queue.close();
   }

@@ -10,6 +10,7 @@ import type { StepTarget } from '../../ports/registry-provider';
 import type { InOutResponse, InRequest, MetadataField } from '../request-types';
 import { withMirrorFallback } from '../with-mirror-fallback';
 import { labelsOf, matchingFields, responseMetadata, rootfsMetadataFile } from './image-metadata';
+import { maxExpansionRatio } from './max-expansion-ratio';
 import { metadataPatterns, type MetadataPatterns } from './metadata-patterns';
 import { planOciLayout } from './oci-layout-plan';
 import { wantedPlatform, type WantedPlatform } from '../platform-selection';
@@ -36,6 +37,7 @@ export class GetImage {
       throw new InvalidRequestError(`version.digest "${version.digest}" is not a sha256 or sha512 digest`);
     }
     const patterns = metadataPatterns(source, params);
+    const expansion = maxExpansionRatio(params);
     const platform = wantedPlatform(source.platform, params.platform, this.host);
     const format: Format = params.format ?? 'rootfs';
 
@@ -53,7 +55,7 @@ export class GetImage {
       image = found.image;
     } else {
       const downloaded = await withMirrorFallback(target, this.logger, (repo) =>
-        this.download(repo, request, target.name, dest, format, platform, patterns),
+        this.download(repo, request, target.name, dest, format, platform, patterns, expansion),
       );
       if (!downloaded) throw this.notFound(target.origin, version.digest);
       image = downloaded.image;
@@ -83,6 +85,7 @@ export class GetImage {
     format: Format,
     platform: WantedPlatform,
     patterns: MetadataPatterns,
+    expansion: { maxExpansionRatio?: number },
   ): Promise<{ image?: ResolvedImage } | undefined> {
     const digest = request.version.digest;
     const root = await this.registry.getManifest(repo, digest);
@@ -105,6 +108,7 @@ export class GetImage {
       config: image.configBytes,
       layers: image.manifest.layers.map((l) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType })),
       openBlob,
+      ...expansion,
     };
     if (format === 'rootfs') {
       await this.output.writeRootfs(dest, toWrite);

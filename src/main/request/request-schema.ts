@@ -111,6 +111,7 @@ const getParams: Schema = {
   platform,
   label_regex: 'string',
   annotation_regex: 'string',
+  max_expansion_ratio: 'string-or-number',
   ...basicCredentials,
   ...aws,
 };
