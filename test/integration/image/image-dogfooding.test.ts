@@ -55,7 +55,7 @@ async function buildImage(out: string): Promise<Build> {
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'ri-image-'));
   // Fetch the parts once, then build twice at the same time (two cores, two gzip streams).
-  await shippedNode();
+  await exec(process.execPath, [join(REPO_ROOT, 'scripts/image/build.mjs'), '--fetch-only'], { cwd: REPO_ROOT });
   builds = await Promise.all([buildImage(join(work, 'a/image')), buildImage(join(work, 'b/image'))]);
   registry = await startRegistry();
   repository = `${registry.host}/resource/registry-image`;
