@@ -239,6 +239,13 @@ describe('/opt/resource/check, in and out run inside the fetched rootfs', () => 
       const self = await inside(user, 'check', { source: { repository, tag: 'tested' } });
       expect(self.code, self.stderr).toBe(0);
       expect(self.json).toEqual([{ tag: 'tested', digest: pushed.digest }]);
+
+      // The wrappers turned Node 24's compile cache on, in the image's /tmp. Root's runs came
+      // first and made it root's: the non-root runs above could not use it and ran without.
+      const cache = join(rootfs, 'tmp/node-compile-cache');
+      const cached = (await readdir(cache, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+      expect(cached.length).toBeGreaterThan(0);
+      expect((await stat(cache)).uid).toBe(0);
     });
   }
 
