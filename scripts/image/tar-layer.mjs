@@ -35,10 +35,37 @@ function splitName(name) {
   return undefined;
 }
 
-function header({ name, mode, uid, gid, size, mtime, type, linkname = '' }) {
+/** One PAX record: "LEN key=value\n", LEN counting itself. */
+function paxRecord(key, value) {
+  const body = ` ${key}=${value}\n`;
+  let len = Buffer.byteLength(body) + 1;
+  while (String(len).length + Buffer.byteLength(body) !== len) len = String(len).length + Buffer.byteLength(body);
+  return `${len}${body}`;
+}
+
+/**
+ * The header block(s) for one entry: ustar, preceded by a PAX extended header carrying `path` /
+ * `linkpath` when they do not fit ustar's fields (a long name under node_modules, say).
+ */
+function header(fields) {
+  const { name, linkname = '', mtime } = fields;
   const split = splitName(name);
-  if (!split) throw new Error(`tar: path too long for ustar: ${name}`);
-  if (Buffer.byteLength(linkname) > 100) throw new Error(`tar: link target too long: ${linkname}`);
+  const longLink = Buffer.byteLength(linkname) > 100;
+  if (split && !longLink) return ustarHeader(fields, split);
+  const records = (split ? '' : paxRecord('path', name)) + (longLink ? paxRecord('linkpath', linkname) : '');
+  const body = Buffer.from(records, 'utf8');
+  const pad = body.length % BLOCK === 0 ? 0 : BLOCK - (body.length % BLOCK);
+  const paxName = `PaxHeader/${name.split('/').pop().slice(0, 80)}`;
+  const pax = ustarHeader(
+    { name: paxName, mode: 0o644, uid: 0, gid: 0, size: body.length, mtime, type: 'x' },
+    { prefix: '', name: paxName },
+  );
+  const short = split ?? { prefix: '', name: name.slice(0, 100) };
+  const main = ustarHeader({ ...fields, linkname: longLink ? linkname.slice(0, 100) : linkname }, short);
+  return Buffer.concat([pax, body, Buffer.alloc(pad), main]);
+}
+
+function ustarHeader({ mode, uid, gid, size, mtime, type, linkname = '' }, split) {
   const h = Buffer.alloc(BLOCK);
   h.write(split.name, 0, 100, 'utf8');
   h.write(octal(mode, 8), 100, 8, 'ascii');
