@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // Lays out the resource the way the image ships it:
 //
-//   node docker/layout.mjs DIST_DIR DEST [NODE_MODULES_DIR]
+//   node docker/layout.mjs DIST_DIR DEST [NODE_MODULES_DIR] [--node=/usr/local/bin/node]
 //
-//   DEST/check, DEST/in, DEST/out   executable wrappers (the Concourse script contract)
+//   DEST/check, DEST/in, DEST/out   executable wrappers (the Concourse script contract): they turn
+//                                    on Node's compile cache where Node has one (>= 22.1), then
+//                                    load the bundle; `--node` gives their interpreter (default
+//                                    `/usr/bin/env node`; the image has no /usr/bin/env)
 //   DEST/check.mjs, in.mjs, out.mjs  the bundles (every npm dependency inlined)
 //   DEST/package.json                {"type":"module"}, so the extension-less wrappers load as ESM
 //   DEST/node_modules/...            only the lazily imported externals (AWS / Google / Azure SDKs) and
@@ -14,11 +17,31 @@
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-const [distDir, dest, nodeModules] = process.argv.slice(2);
+const nodeOption = process.argv.slice(2).find((a) => a.startsWith('--node='));
+const [distDir, dest, nodeModules] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 if (!distDir || !dest) {
-  process.stderr.write('usage: node docker/layout.mjs DIST_DIR DEST [NODE_MODULES_DIR]\n');
+  process.stderr.write('usage: node docker/layout.mjs DIST_DIR DEST [NODE_MODULES_DIR] [--node=PATH]\n');
   process.exit(2);
 }
+const shebang = nodeOption ? `#!${nodeOption.slice('--node='.length)}` : '#!/usr/bin/env node';
+
+/**
+ * The wrapper: compiled code is cached in $NODE_COMPILE_CACHE, else $TMPDIR/node-compile-cache
+ * (NODE_DISABLE_COMPILE_CACHE=1 turns it off). The bundle is imported only after that, since a
+ * static import would be compiled before any line here runs. Node checks each cache entry
+ * against the source and its own version, so a stale, foreign or unwritable cache only means
+ * compiling as without one.
+ */
+const wrapper = (step) =>
+  `${shebang}
+import module from 'node:module';
+try {
+  module.enableCompileCache?.();
+} catch {
+  // no cache: run as on Node < 22.1
+}
+await import('./${step}.mjs');
+`;
 
 // Kept in step with scripts/build.mjs `external`: these are not in the bundles.
 const EXTERNAL = [/^@aws-sdk\//, /^google-auth-library$/, /^@azure\/identity$/];
@@ -36,7 +59,7 @@ for (const step of STEPS) {
   }
   cpSync(bundle, join(dest, `${step}.mjs`));
   chmodSync(join(dest, `${step}.mjs`), 0o644);
-  writeFileSync(join(dest, step), `#!/usr/bin/env node\nimport './${step}.mjs';\n`, { mode: 0o755 });
+  writeFileSync(join(dest, step), wrapper(step), { mode: 0o755 });
   chmodSync(join(dest, step), 0o755);
 }
 writeFileSync(join(dest, 'package.json'), `${JSON.stringify({ type: 'module', private: true })}\n`, { mode: 0o644 });
