@@ -42,7 +42,7 @@ await build({
   outExtension: { '.js': '.mjs' },
   sourcemap: 'linked',
   legalComments: 'none',
-  external: ['@aws-sdk/*', 'google-auth-library', '@azure/identity'],
+  external: ['@aws-sdk/*', 'google-auth-library', '@azure/identity', 're2js'],
   // CommonJS dependencies (axios' deps, tar) call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   plugins: [stubUnused],

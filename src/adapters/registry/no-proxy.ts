@@ -1,4 +1,5 @@
-import { BlockList, isIP } from 'node:net';
+import { BlockList } from 'node:net';
+import { ipFamily } from './ip-family';
 
 /**
  * `NO_PROXY` as Go reads it (golang.org/x/net/http/httpproxy), so a pipeline behaves the same
@@ -12,7 +13,8 @@ import { BlockList, isIP } from 'node:net';
  */
 export class NoProxy {
   private readonly all: boolean;
-  private readonly ranges = new BlockList();
+  /** Made only when NO_PROXY has a CIDR entry (a BlockList loads internals). */
+  private ranges?: BlockList;
   private readonly addresses: { readonly ip: BlockList; readonly port: string }[] = [];
   private readonly domains: { readonly suffix: string; readonly exact: boolean; readonly port: string }[] = [];
 
@@ -28,7 +30,7 @@ export class NoProxy {
       if (this.addRange(entry)) continue;
       const { host, port } = splitEntry(entry);
       if (host === '') continue;
-      const family = isIP(host);
+      const family = ipFamily(host);
       if (family !== 0) {
         const ip = new BlockList();
         ip.addAddress(host, family === 4 ? 'ipv4' : 'ipv6');
@@ -49,10 +51,10 @@ export class NoProxy {
   bypasses(host: string, port: string): boolean {
     if (this.all) return true;
     const name = host.toLowerCase();
-    const family = isIP(name);
+    const family = ipFamily(name);
     if (family !== 0) {
       const type = family === 4 ? 'ipv4' : 'ipv6';
-      if (this.ranges.check(name, type)) return true;
+      if (this.ranges?.check(name, type)) return true;
       return this.addresses.some((a) => a.ip.check(name, type) && (a.port === '' || a.port === port));
     }
     return this.domains.some(
@@ -65,8 +67,9 @@ export class NoProxy {
     if (slash < 0) return false;
     const network = entry.slice(0, slash);
     const bits = entry.slice(slash + 1);
-    const family = isIP(network);
+    const family = ipFamily(network);
     if (family === 0 || !/^\d{1,3}$/.test(bits) || Number(bits) > (family === 4 ? 32 : 128)) return false;
+    this.ranges ??= new BlockList();
     this.ranges.addSubnet(network, Number(bits), family === 4 ? 'ipv4' : 'ipv6');
     return true;
   }
@@ -76,7 +79,7 @@ export class NoProxy {
 function splitEntry(entry: string): { host: string; port: string } {
   const bracketed = /^\[([^\]]*)\](?::(\d*))?$/.exec(entry);
   if (bracketed) return { host: bracketed[1] ?? '', port: bracketed[2] ?? '' };
-  if (isIP(entry) === 6) return { host: entry, port: '' };
+  if (ipFamily(entry) === 6) return { host: entry, port: '' };
   const withPort = /^([^:]*):(\d+)$/.exec(entry);
   if (withPort) return { host: withPort[1] ?? '', port: withPort[2] ?? '' };
   return { host: entry, port: '' };
@@ -89,12 +92,20 @@ function splitEntry(entry: string): { host: string; port: string } {
 export function isNeverProxied(host: string): boolean {
   const name = host.toLowerCase();
   if (name === 'localhost') return true;
-  const family = isIP(name);
+  const family = ipFamily(name);
   if (family === 4) return name.startsWith('127.');
-  if (family === 6) return LOOPBACK_V6.check(name, 'ipv6');
+  if (family === 6) return isLoopbackV6(name);
   return false;
 }
 
-const LOOPBACK_V6 = new BlockList();
-LOOPBACK_V6.addAddress('::1', 'ipv6');
-LOOPBACK_V6.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
+let loopbackV6: BlockList | undefined;
+
+/** `::1` and IPv4-mapped loopback; the BlockList is built on first use (it loads internals). */
+export function isLoopbackV6(address: string): boolean {
+  if (!loopbackV6) {
+    loopbackV6 = new BlockList();
+    loopbackV6.addAddress('::1', 'ipv6');
+    loopbackV6.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
+  }
+  return loopbackV6.check(address, 'ipv6');
+}

@@ -1,15 +1,21 @@
-import { BlockList, isIP } from 'node:net';
+import { BlockList } from 'node:net';
+import { ipFamily } from './ip-family';
+import { isLoopbackV6 } from './no-proxy';
 import { registryHostname } from '../../domain/image-reference';
 
 /** Loopback and RFC 1918 ranges: registries there commonly run without TLS. */
-const PRIVATE_V4 = new BlockList();
-PRIVATE_V4.addSubnet('127.0.0.0', 8, 'ipv4');
-PRIVATE_V4.addSubnet('10.0.0.0', 8, 'ipv4');
-PRIVATE_V4.addSubnet('172.16.0.0', 12, 'ipv4');
-PRIVATE_V4.addSubnet('192.168.0.0', 16, 'ipv4');
-
-const LOOPBACK_V6 = new BlockList();
-LOOPBACK_V6.addAddress('::1', 'ipv6');
+let privateV4: BlockList | undefined;
+function privateRangesV4(): BlockList {
+  // Built on first use: a BlockList loads internals every cold `check` would pay for otherwise.
+  if (!privateV4) {
+    privateV4 = new BlockList();
+    privateV4.addSubnet('127.0.0.0', 8, 'ipv4');
+    privateV4.addSubnet('10.0.0.0', 8, 'ipv4');
+    privateV4.addSubnet('172.16.0.0', 12, 'ipv4');
+    privateV4.addSubnet('192.168.0.0', 16, 'ipv4');
+  }
+  return privateV4;
+}
 
 /**
  * Registries that are tried over HTTPS first and then plain HTTP without `insecure`, as
@@ -21,10 +27,10 @@ LOOPBACK_V6.addAddress('::1', 'ipv6');
  */
 export function mayUsePlainHttp(registry: string): boolean {
   // A bare IPv6 literal has no port to strip.
-  const host = (isIP(registry) === 6 ? registry : registryHostname(registry)).toLowerCase();
+  const host = (ipFamily(registry) === 6 ? registry : registryHostname(registry)).toLowerCase();
   if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  const family = isIP(host);
-  if (family === 4) return PRIVATE_V4.check(host, 'ipv4');
-  if (family === 6) return LOOPBACK_V6.check(host, 'ipv6');
+  const family = ipFamily(host);
+  if (family === 4) return privateRangesV4().check(host, 'ipv4');
+  if (family === 6) return isLoopbackV6(host);
   return false;
 }

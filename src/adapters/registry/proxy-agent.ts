@@ -1,6 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type AgentOptions as HttpsAgentOptions } from 'node:https';
-import { isIP } from 'node:net';
+import { ipFamily } from './ip-family';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
@@ -85,7 +85,7 @@ function proxyTlsOptions(proxy: ProxyServer, ca: string[] | undefined): Connecti
   return {
     host: proxy.hostname,
     port: proxy.port,
-    ...(isIP(proxy.hostname) === 0 ? { servername: proxy.hostname } : {}),
+    ...(ipFamily(proxy.hostname) === 0 ? { servername: proxy.hostname } : {}),
     ...(ca ? { ca } : {}),
   };
 }

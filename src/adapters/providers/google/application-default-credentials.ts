@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type * as GoogleAuthModule from 'google-auth-library';
 import type { AuthClient, GoogleAuth } from 'google-auth-library';
@@ -58,7 +58,7 @@ export function gcloudAdcFile(env: NodeJS.ProcessEnv): string | undefined {
 async function fromFile(auth: GoogleAuth, path: string, where: string): Promise<GoogleLogin> {
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(path, 'utf8'));
+    json = JSON.parse(await fs.readFile(path, 'utf8'));
   } catch (error) {
     const why = error instanceof SyntaxError ? 'not valid JSON' : (error as Error).message;
     throw new ConfigurationError(`google_auth: cannot read ${where}: ${why}`, { cause: error });
@@ -97,7 +97,7 @@ function kindOf(fields: Record<string, unknown>): string {
 
 async function exists(path: string): Promise<boolean> {
   try {
-    await stat(path);
+    await fs.stat(path);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
