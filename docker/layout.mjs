@@ -44,7 +44,7 @@ await import('./${step}.mjs');
 `;
 
 // Kept in step with scripts/build.mjs `external`: these are not in the bundles.
-const EXTERNAL = [/^@aws-sdk\//, /^google-auth-library$/, /^@azure\/identity$/];
+const EXTERNAL = [/^@aws-sdk\//, /^google-auth-library$/, /^@azure\/identity$/, /^re2js$/];
 // Declared by an external but loaded only by its browser build (@azure/identity's browser flows):
 // 16 MB the image does not need.
 const BROWSER_ONLY = new Set(['@azure/msal-browser']);

@@ -35,6 +35,7 @@ function runScript(script: string, request: unknown, args: string[] = []): Promi
 }
 
 let ctx: string;
+let image: string;
 let opt: string;
 let registry: RunningRegistry;
 
@@ -46,7 +47,9 @@ beforeAll(async () => {
     await symlink(join(REPO_ROOT, entry), join(ctx, entry));
   }
   await exec(process.execPath, [join(REPO_ROOT, 'scripts/build.mjs')], { cwd: ctx });
-  opt = join(ctx, 'opt/resource');
+  // Outside the build context: nothing above /opt/resource may lend it a node_modules.
+  image = await mkdtemp(join(tmpdir(), 'ri-docker-image-'));
+  opt = join(image, 'opt/resource');
   await exec(process.execPath, [
     join(REPO_ROOT, 'docker/layout.mjs'),
     join(ctx, 'dist'),
@@ -59,6 +62,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await registry?.stop();
   if (ctx) await rm(ctx, { recursive: true, force: true });
+  if (image) await rm(image, { recursive: true, force: true });
 });
 
 describe('/opt/resource as the Docker image lays it out', () => {
@@ -93,6 +97,10 @@ describe('/opt/resource as the Docker image lays it out', () => {
     const checked = await runScript(join(opt, 'check'), { source: { ...source, tag: '1.0.0' } });
     expect(checked.code, checked.stderr).toBe(0);
     expect(JSON.parse(checked.stdout)).toEqual([{ tag: '1.0.0', digest: outResponse.version.digest }]);
+    // tag_regex loads re2js, which ships in /opt/resource/node_modules rather than in the bundle.
+    const matched = await runScript(join(opt, 'check'), { source: { ...source, tag_regex: '(?i)^1\\.0\\.\\d+\\z' } });
+    expect(matched.code, matched.stderr).toBe(0);
+    expect(JSON.parse(matched.stdout)).toEqual([{ tag: '1.0.0', digest: outResponse.version.digest }]);
 
     const dest = join(ctx, 'get');
     await mkdir(dest);
