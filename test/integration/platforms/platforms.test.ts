@@ -124,6 +124,28 @@ describe('in with params.platforms against a real registry', () => {
     }
   });
 
+  it('a put of the cut layout pushes the cut index, under the reported digest', async () => {
+    const dir = dest();
+    const got = await runBin('in', request(['linux/s390x', 'linux/amd64']), { args: [dir] });
+    expect(got.code, got.stderr).toBe(0);
+    const cut = (got.json as InResponse).metadata.find((m) => m.name === 'platforms_index_digest')?.value;
+    const put = await runBin(
+      'out',
+      { source: { repository: `${registry.get().host}/team/cut` }, params: { image: 'oci', version: '1.0.0' } },
+      { args: [dir] },
+    );
+    expect(put.code, put.stderr).toBe(0);
+    expect((put.json as InResponse).version.digest).toBe(cut);
+    const { stdout } = await exec('/usr/bin/skopeo', [
+      'inspect',
+      '--tls-verify=false',
+      '--raw',
+      `docker://${registry.get().host}/team/cut:1.0.0`,
+    ]);
+    const pushed = JSON.parse(stdout) as IndexJson;
+    expect(pushed.manifests.map((m) => m.digest)).toEqual([amd64.digest, s390x.digest]);
+  });
+
   it('fails in one line naming the missing platform and what the index has', async () => {
     const dir = dest();
     const result = await runBin('in', request(['linux/amd64', 'linux/ppc64le']), { args: [dir] });
