@@ -90,6 +90,8 @@ export interface GetParams extends BasicCredentialsConfig, AwsConfig {
   format?: 'rootfs' | 'oci' | 'oci-layout';
   skip_download?: boolean;
   platform?: PlatformConfig;
+  /** `os/arch[/variant]` children of the index to keep; needs `format: oci-layout`. */
+  platforms?: string[];
   /** Overrides `source.label_regex` for this step. */
   label_regex?: string;
   /** Overrides `source.annotation_regex` for this step. */

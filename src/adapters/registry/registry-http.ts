@@ -7,6 +7,7 @@ import { discard, readErrorBody, type HttpMethod, type HttpResponse, type HttpTr
 import { repositoryScope, type RegistryAuthenticator } from './registry-authenticator';
 import { pingTransportFailure, type RegistryEndpoint, type RegistryEndpoints } from './registry-endpoints';
 import { describeErrorBody } from './registry-error-body';
+import { RateLimitGuard } from './rate-limit-guard';
 import { isRetryableStatus, parseRetryAfter, type RetryPolicy, TransientFailure } from './retry-policy';
 import { classifyTransportError, type TransportError } from './transport-error';
 
@@ -41,6 +42,7 @@ export class RegistryHttp {
     readonly retry: RetryPolicy,
     private readonly logger: Logger,
     private readonly pushScope: boolean,
+    private readonly rateLimit: RateLimitGuard = new RateLimitGuard(logger, retry.settings),
   ) {}
 
   /** `attempt` under the retry policy; only for calls whose body is absent or a Buffer. */
@@ -55,6 +57,7 @@ export class RegistryHttp {
     const repository = formatRepository(call.repo);
     const scopes = [repositoryScope(call.repo.path, call.push === true || this.pushScope), ...(call.extraScopes ?? [])];
     const authorization = await this.authenticator.authorization(endpoint, repository, scopes);
+    await this.rateLimit.beforeRequest(endpoint.base.host, call.method, call.target, call.what);
     let response = await this.send(endpoint, call, url, authorization);
 
     if (response.status === 401) {
@@ -105,6 +108,7 @@ export class RegistryHttp {
         insecure: endpoint.insecure && url.hostname === endpoint.base.hostname,
       });
       this.logger.debug(`${call.method} ${url.origin}${url.pathname} -> ${response.status}`);
+      if (sameOrigin) this.rateLimit.observe(url.host, response.headers);
       return response;
     } catch (error) {
       throw this.transportFailure(endpoint, call, url, classifyTransportError(error));

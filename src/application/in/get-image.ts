@@ -14,6 +14,7 @@ import { maxExpansionRatio } from './max-expansion-ratio';
 import { metadataPatterns, type MetadataPatterns } from './metadata-patterns';
 import { planOciLayout } from './oci-layout-plan';
 import { wantedPlatform, type WantedPlatform } from '../platform-selection';
+import { parsePlatformList } from './platform-list';
 import { resolveImage, type ResolvedImage } from './resolve-image';
 
 type Format = 'rootfs' | 'oci' | 'oci-layout';
@@ -40,8 +41,15 @@ export class GetImage {
     const expansion = maxExpansionRatio(params);
     const platform = wantedPlatform(source.platform, params.platform, this.host);
     const format: Format = params.format ?? 'rootfs';
+    const platforms = params.platforms ? parsePlatformList(params.platforms) : undefined;
+    if (platforms && format !== 'oci-layout' && !params.skip_download) {
+      throw new InvalidRequestError(
+        `params.platforms needs format: oci-layout (format ${format} holds one image; use params.platform for it)`,
+      );
+    }
 
     let image: ResolvedImage | undefined;
+    let platformsIndexDigest: string | undefined;
     if (params.skip_download) {
       // Nothing is written, but the manifest is read as Go reads it (a digest the registry lost
       // fails the step), and matching labels and annotations are still reported.
@@ -55,10 +63,11 @@ export class GetImage {
       image = found.image;
     } else {
       const downloaded = await withMirrorFallback(target, this.logger, (repo) =>
-        this.download(repo, request, target.name, dest, format, platform, patterns, expansion),
+        this.download(repo, request, target.name, dest, format, { platform, platforms }, patterns, expansion),
       );
       if (!downloaded) throw this.notFound(target.origin, version.digest);
       image = downloaded.image;
+      platformsIndexDigest = downloaded.platformsIndexDigest;
     }
 
     await this.output.writeVersionFiles(dest, {
@@ -69,7 +78,9 @@ export class GetImage {
 
     const labels: MetadataField[] = image?.config ? matchingFields(labelsOf(image.config), patterns.labels) : [];
     const annotations: MetadataField[] = image ? matchingFields(image.manifest.annotations, patterns.annotations) : [];
-    return { version, metadata: responseMetadata(target.name, version, labels, annotations) };
+    const metadata = responseMetadata(target.name, version, labels, annotations);
+    if (platformsIndexDigest) metadata.push({ name: 'platforms_index_digest', value: platformsIndexDigest });
+    return { version, metadata };
   }
 
   private notFound(repo: RepositoryRef, digest: string): NotFoundError {
@@ -83,10 +94,10 @@ export class GetImage {
     repositoryName: string,
     dest: string,
     format: Format,
-    platform: WantedPlatform,
+    { platform, platforms }: { platform: WantedPlatform; platforms?: readonly WantedPlatform[] },
     patterns: MetadataPatterns,
     expansion: { maxExpansionRatio?: number },
-  ): Promise<{ image?: ResolvedImage } | undefined> {
+  ): Promise<{ image?: ResolvedImage; platformsIndexDigest?: string } | undefined> {
     const digest = request.version.digest;
     const root = await this.registry.getManifest(repo, digest);
     if (!root) return undefined;
@@ -94,10 +105,12 @@ export class GetImage {
     const openBlob: OpenBlob = (blob) => this.registry.getBlob(repo, { digest: blob.digest, size: blob.size });
 
     if (format === 'oci-layout') {
-      await this.output.writeOciLayout(dest, await planOciLayout(this.registry, repo, root, openBlob));
-      if (!patterns.labels && !patterns.annotations) return {};
+      const plan = await planOciLayout(this.registry, repo, root, openBlob, platforms);
+      await this.output.writeOciLayout(dest, plan);
+      const cut = plan.platformsIndexDigest ? { platformsIndexDigest: plan.platformsIndexDigest } : {};
+      if (!patterns.labels && !patterns.annotations) return cut;
       const image = await resolveImage(this.registry, repo, root, platform, patterns.labels !== undefined);
-      return image ? { image } : {};
+      return image ? { image, ...cut } : cut;
     }
 
     const image = await resolveImage(this.registry, repo, root, platform, true);

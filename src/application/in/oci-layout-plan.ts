@@ -1,20 +1,32 @@
+import { createHash } from 'node:crypto';
+import { InvalidRequestError } from '../../domain/errors';
 import { isImageManifestMediaType, isIndexMediaType, MediaType } from '../../domain/media-types';
-import type { RepositoryRef } from '../../domain/image-reference';
+import { formatRepository, type RepositoryRef } from '../../domain/image-reference';
 import type { OciLayoutContent, OpenBlob, OutputBlob } from '../../ports/image-output-port';
 import type { ManifestContent, RegistryPort } from '../../ports/registry-port';
 import { fetchManifest, parseManifestContent } from '../manifest-content';
+import type { WantedPlatform } from '../platform-selection';
+import { selectPlatforms } from './platform-list';
+
+/** What goes into the layout, and the digest of `index.json` when `platforms` cut the index down. */
+export interface OciLayoutPlan extends OciLayoutContent {
+  readonly platformsIndexDigest?: string;
+}
 
 /**
  * Everything reachable from the version's manifest. An index is kept whole (every platform),
  * and its exact bytes become `index.json`, so pushing the layout again yields the same digest.
  * A single image is wrapped in a one-entry index, marked by `single-image-digest` as Go does.
+ * With `platforms`, the index is cut down to those children (see `keepPlatforms`).
  */
 export async function planOciLayout(
   registry: RegistryPort,
   repo: RepositoryRef,
-  root: ManifestContent,
+  version: ManifestContent,
   openBlob: OpenBlob,
-): Promise<OciLayoutContent> {
+  platforms?: readonly WantedPlatform[],
+): Promise<OciLayoutPlan> {
+  const root = platforms ? keepPlatforms(repo, version, platforms) : version;
   const manifests: ManifestContent[] = [];
   const blobs = new Map<string, OutputBlob>();
   const seen = new Set<string>();
@@ -44,7 +56,8 @@ export async function planOciLayout(
 
   const rootIsIndex = parseManifestContent(repo, root).kind === 'index';
   if (rootIsIndex) {
-    return { indexJson: root.bytes, manifests, blobs: [...blobs.values()], openBlob };
+    const content = { indexJson: root.bytes, manifests, blobs: [...blobs.values()], openBlob };
+    return platforms ? { ...content, platformsIndexDigest: root.digest } : content;
   }
   const wrapper = {
     schemaVersion: 2,
@@ -58,4 +71,27 @@ export async function planOciLayout(
     singleImageDigest: root.digest,
     openBlob,
   };
+}
+
+/**
+ * A new index holding only the entries for `platforms` (every other field of the original kept,
+ * entries byte-for-byte as the registry listed them). Its digest is not the version's: the
+ * version stays the original index, and the new digest is reported beside it.
+ */
+export function keepPlatforms(
+  repo: RepositoryRef,
+  version: ManifestContent,
+  platforms: readonly WantedPlatform[],
+): ManifestContent {
+  const parsed = parseManifestContent(repo, version);
+  if (parsed.kind !== 'index') {
+    throw new InvalidRequestError(
+      `params.platforms needs an image index, but ${formatRepository(repo)}@${version.digest} is a single image`,
+    );
+  }
+  const manifests = Array.isArray(parsed.index.manifests) ? parsed.index.manifests : [];
+  const kept = selectPlatforms(repo, version.digest, { ...parsed.index, manifests }, platforms);
+  const bytes = Buffer.from(JSON.stringify({ ...parsed.index, manifests: kept }));
+  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  return { digest, mediaType: version.mediaType, size: bytes.length, bytes };
 }

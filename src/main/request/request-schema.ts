@@ -109,6 +109,7 @@ const getParams: Schema = {
   format: 'string',
   skip_download: 'boolean',
   platform,
+  platforms: 'string[]',
   label_regex: 'string',
   annotation_regex: 'string',
   max_expansion_ratio: 'string-or-number',

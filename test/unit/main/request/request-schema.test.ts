@@ -121,6 +121,14 @@ describe('request parsing (Go field names and types)', () => {
     );
   });
 
+  it('reads params.platforms as a list of strings', () => {
+    const inRequest = (params: object) =>
+      parseInRequest(JSON.stringify({ source: { repository: 'r' }, version: { digest: 'sha256:a' }, params }));
+    const params = { format: 'oci-layout', platforms: ['linux/amd64', 'linux/arm64/v8'] };
+    expect(inRequest(params).params).toEqual(params);
+    expect(() => inRequest({ platforms: 'linux/amd64' })).toThrow('params.platforms must be an array of strings');
+  });
+
   it('validates out requests: params.image is required', () => {
     expect(() => parseOutRequest('{"source":{"repository":"r"}}')).toThrow('params.image is required');
     expect(parseOutRequest('{"source":{"repository":"r"},"params":{"image":"i/*.tar","version":1.0}}').params).toEqual({
