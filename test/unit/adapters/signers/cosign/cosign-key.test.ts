@@ -1,4 +1,5 @@
 import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadCosignKey } from '../../../../../src/adapters/signers/cosign/cosign-key';
 import { ConfigurationError } from '../../../../../src/domain/errors';
@@ -14,6 +15,15 @@ function reencode(pem: string, edit: (json: Record<string, unknown>) => void): s
 }
 
 describe('loadCosignKey', () => {
+  it('decrypts a key written by cosign itself (empty password, N=65536)', () => {
+    // Test key published by conforma/cli (internal/validate/vsa tests), made by `cosign generate-key-pair`.
+    const pem = readFileSync(new URL('./fixtures/cosign-generated.key', import.meta.url), 'utf8');
+    const key = loadCosignKey(pem, '');
+    expect(key.privateKey.asymmetricKeyType).toBe('ec');
+    expect(key.privateKey.asymmetricKeyDetails).toEqual({ namedCurve: 'prime256v1' });
+    expect(() => loadCosignKey(pem, 'x')).toThrow(/does not decrypt/);
+  });
+
   it('decrypts a cosign 2 key (scrypt N=32768, as cosign writes it) to the same key pair', () => {
     const written = writeCosignKey('s3cret');
     const key = loadCosignKey(written.pem, 's3cret');
