@@ -1,4 +1,5 @@
 import { type Container } from 'inversify';
+import { DistributionRegistry } from '../../adapters/registry/registry-client';
 import { FsImageInputs } from '../../adapters/image-input/fs-image-inputs';
 import { composeSigners } from '../../adapters/signers/composite-signer';
 import { createCosignSigner } from '../../adapters/signers/cosign/cosign-signer';
@@ -32,7 +33,12 @@ export function createOutContainer(request: OutRequest): Container {
     container
       .bind<SignerPort>(ConfiguredSigner)
       .toDynamicValue((context) =>
-        createCosignSigner(source, context.get<RegistryPort>(RegistryPort), context.get<Logger>(Logger)),
+        createCosignSigner(
+          source,
+          context.get<RegistryPort>(RegistryPort),
+          context.get<Logger>(Logger),
+          context.get(DistributionRegistry),
+        ),
       )
       .inSingletonScope();
   }

@@ -52,6 +52,9 @@ describe('out signs with cosign (docker-registry, checked by openssl)', () => {
     expect(result.code, result.stderr).toBe(0);
     expect((result.json as OutResponse).version.digest).toBe(root.digest);
     expect(result.stderr).toContain(`signed ${host()}/cosign/signed@${root.digest} (v1) with cosign`);
+    expect(result.stderr).toContain(
+      `cosign: ${host()}/cosign/signed has no OCI 1.1 referrers API; the .sig tag is all`,
+    );
     expect(result.stdout + result.stderr).not.toContain(PASSWORD);
     expect(result.stdout + result.stderr).not.toContain(key.pem.split('\n')[1]);
 

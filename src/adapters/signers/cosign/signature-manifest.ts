@@ -4,6 +4,11 @@ export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 export const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
 export const SIMPLE_SIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
 export const SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
+/** cosign's artifact type for a signature attached through the OCI 1.1 referrers API. */
+export const COSIGN_SIGNATURE_ARTIFACT = 'application/vnd.dev.cosign.artifact.sig.v1+json';
+export const OCI_EMPTY = 'application/vnd.oci.empty.v1+json';
+/** The OCI empty descriptor's content: `{}`. */
+export const EMPTY_CONFIG = Buffer.from('{}', 'utf8');
 
 /** One signature: a layer whose blob is the payload and whose annotation is the base64 signature. */
 export interface SignatureLayer {
@@ -73,6 +78,24 @@ export function signatureManifest(config: Buffer, layers: readonly SignatureLaye
       mediaType: OCI_MANIFEST,
       config: { mediaType: OCI_CONFIG, size: config.length, digest: sha256Of(config) },
       layers,
+    }),
+    'utf8',
+  );
+}
+
+/** One signature as an OCI 1.1 artifact whose `subject` is the signed manifest. */
+export function referrerManifest(
+  layer: SignatureLayer,
+  subject: { readonly mediaType: string; readonly digest: string; readonly size: number },
+): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      artifactType: COSIGN_SIGNATURE_ARTIFACT,
+      config: { mediaType: OCI_EMPTY, size: EMPTY_CONFIG.length, digest: sha256Of(EMPTY_CONFIG) },
+      layers: [layer],
+      subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
     }),
     'utf8',
   );

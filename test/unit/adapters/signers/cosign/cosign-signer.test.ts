@@ -11,6 +11,7 @@ import { parseSimpleSigning } from '../../../../../src/adapters/signers/cosign/s
 import { InMemoryRegistry } from '../../../../../src/adapters/memory/in-memory-registry';
 import { ConfigurationError } from '../../../../../src/domain/errors';
 import { SigningError, type PushedImage } from '../../../../../src/ports/signer-port';
+import type { ReferrersPort } from '../../../../../src/ports/referrers-port';
 import { memoryLogger } from '../../../../support/memory-logger';
 import { writeCosignKey } from './cosign-key-writer';
 
@@ -84,5 +85,60 @@ describe('CosignSigner', () => {
     const source = { repository: image.repositoryName, cosign: { key: written.pem, password: 'nope' } };
     expect(() => createCosignSigner(source, new InMemoryRegistry(), memoryLogger())).toThrow(ConfigurationError);
     expect(() => createCosignSigner(source, new InMemoryRegistry(), memoryLogger())).toThrow(/; nothing was pushed$/);
+  });
+
+  describe('OCI 1.1 referrers', () => {
+    const referrers = (answer: boolean | Error): ReferrersPort & { asked: string[] } => {
+      const asked: string[] = [];
+      return {
+        asked,
+        supportsReferrers: async (_repo, digest) => {
+          asked.push(digest);
+          if (answer instanceof Error) throw answer;
+          return answer;
+        },
+      };
+    };
+    const setup = (answer: boolean | Error) => {
+      const registry = new InMemoryRegistry();
+      const logger = memoryLogger();
+      const written = writeCosignKey('pw', { n: 1024 });
+      const port = referrers(answer);
+      const signer = new CosignSigner(loadCosignKey(written.pem, 'pw'), registry, logger, port);
+      const digestPuts = () =>
+        registry.calls.filter((c) => c.method === 'putManifest' && c.reference?.startsWith('sha256:'));
+      return { registry, logger, port, signer, digestPuts };
+    };
+
+    it('also attaches the signature as an artifact whose subject is the image, where the registry has the API', async () => {
+      const { registry, port, signer, digestPuts } = setup(true);
+      await signer.sign(image);
+      expect(port.asked).toEqual([image.digest]);
+      const [put] = digestPuts();
+      const stored = await registry.getManifest(image.repository, put!.reference!);
+      const manifest = JSON.parse(stored!.bytes.toString()) as Record<string, unknown>;
+      expect(manifest).toMatchObject({
+        artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json',
+        config: { mediaType: 'application/vnd.oci.empty.v1+json', size: 2 },
+        subject: { mediaType: image.mediaType, digest: image.digest, size: image.size },
+      });
+      const [sigLayer] = await storedLayers(registry);
+      expect(manifest.layers).toEqual([sigLayer]);
+    });
+
+    it('writes only the .sig tag where the registry lacks the API (docker-registry 2.8)', async () => {
+      const { signer, digestPuts, registry } = setup(false);
+      await signer.sign(image);
+      expect(digestPuts()).toEqual([]);
+      expect(await storedLayers(registry)).toHaveLength(1);
+    });
+
+    it('warns, and still succeeds, when asking for the API fails', async () => {
+      const { signer, logger } = setup(new Error('HTTP 500'));
+      await signer.sign(image);
+      expect(logger.warnings).toEqual([
+        'could not attach the cosign signature through the referrers API of 127.0.0.1:5000/foo/bar (HTTP 500); it is in the .sig tag',
+      ]);
+    });
   });
 });
