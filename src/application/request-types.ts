@@ -63,6 +63,18 @@ export interface ContentTrustConfig extends BasicCredentialsConfig {
   best_effort?: boolean;
 }
 
+/** `source.cosign`: a `cosign generate-key-pair` private key (encrypted PEM) and its password. */
+export interface CosignConfig {
+  key: string;
+  password?: string;
+}
+
+/** `source.verify`: only digests signed by one of these keys are reported by check or fetched by get. */
+export interface VerifyConfig {
+  /** PEM public keys (`cosign.pub`). */
+  cosign_public_keys: string[];
+}
+
 export interface Source extends BasicCredentialsConfig, AwsConfig, AzureConfig {
   repository: string;
   insecure?: boolean;
@@ -80,6 +92,8 @@ export interface Source extends BasicCredentialsConfig, AwsConfig, AzureConfig {
   platform?: PlatformConfig;
   registry_mirror?: RegistryMirrorConfig;
   content_trust?: ContentTrustConfig;
+  cosign?: CosignConfig;
+  verify?: VerifyConfig;
   ca_certs?: string[];
   debug?: boolean;
   /** Application Default Credentials for the repository's registry (GCR, Artifact Registry). */

@@ -12,6 +12,8 @@ export function secretsOf(source: Partial<Source> | undefined, params?: Record<s
     source?.content_trust?.repository_key,
     source?.content_trust?.repository_passphrase,
     source?.content_trust?.tls_key,
+    source?.cosign?.key,
+    source?.cosign?.password,
     params?.password,
     params?.aws_access_key_id,
     params?.aws_secret_access_key,

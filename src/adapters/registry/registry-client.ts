@@ -7,6 +7,7 @@ import { formatRepository, type RepositoryRef } from '../../domain/image-referen
 import { manifestMediaType } from '../../domain/manifest';
 import { MANIFEST_MEDIA_TYPES } from '../../domain/media-types';
 import type { BlobRef, ManifestContent, ManifestHead, PushBlobOptions, RegistryPort } from '../../ports/registry-port';
+import type { ReferrersPort } from '../../ports/referrers-port';
 import { BearerTokenSource } from './bearer-token-source';
 import { BlobUploader } from './blob-upload';
 import { discard, HttpTransport, readBody, type HttpResponse } from './http-transport';
@@ -32,7 +33,7 @@ const TAGS_PAGE_LIMIT = 16 * 1024 * 1024;
  * redirects in RegistryHttp, VerifyingBlobStream, BlobUploader), each testable on its own.
  */
 @injectable()
-export class DistributionRegistry implements RegistryPort {
+export class DistributionRegistry implements RegistryPort, ReferrersPort {
   private readonly transport: HttpTransport;
   private readonly http: RegistryHttp;
   private readonly uploader: BlobUploader;
@@ -238,6 +239,19 @@ export class DistributionRegistry implements RegistryPort {
     const reported = response.headers['docker-content-digest'];
     if (reported && isDigest(reported)) return reported;
     return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  }
+
+  /** OCI 1.1 referrers API: 200 with an index means supported; distribution 2.8 answers 404. */
+  async supportsReferrers(repo: RepositoryRef, digest: string): Promise<boolean> {
+    const call: RegistryCall = {
+      repo,
+      what: `asking ${formatRepository(repo)} for the referrers of ${digest}`,
+      method: 'GET',
+      target: `referrers/${digest}`,
+      headers: { Accept: 'application/vnd.oci.image.index.v1+json' },
+    };
+    const { response } = await this.fetchBuffered(call, 4 * 1024 * 1024, [200, 400, 404, 405, 501]);
+    return response.status === 200 && (response.headers['content-type'] ?? '').includes('image.index');
   }
 
   /** One GET of the blob from `offset`, retried as a whole (including redirects to storage). */

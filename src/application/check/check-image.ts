@@ -1,7 +1,9 @@
-import { inject, injectable } from 'inversify';
-import type { RepositoryRef } from '../../domain/image-reference';
+import { inject, injectable, optional } from 'inversify';
+import { formatRepository, type RepositoryRef } from '../../domain/image-reference';
 import { Logger } from '../../ports/logger';
 import { RegistryPort } from '../../ports/registry-port';
+import { SignatureVerifierPort } from '../../ports/signature-verifier-port';
+import { mapLimit } from '../concurrency';
 import { wantedPlatform } from '../platform-selection';
 import { HostPlatform } from '../../ports/host-platform';
 import type { StepTarget } from '../../ports/registry-provider';
@@ -23,16 +25,33 @@ export class CheckImage {
     @inject(Logger) private readonly logger: Logger,
     @inject(CheckSettings) private readonly settings: CheckSettings,
     @inject(HostPlatform) private readonly host: HostPlatform,
+    @inject(SignatureVerifierPort) @optional() private readonly verifier?: SignatureVerifierPort,
   ) {}
 
   async run(request: CheckRequest, target: StepTarget): Promise<Version[]> {
     const check = this.modeFor(request);
     // An empty answer from the mirror counts as "does not have it": the origin is asked then.
     const found = await withMirrorFallback(target, this.logger, async (repo) => {
-      const versions = await check(repo);
+      const versions = await this.signedOnly(repo, await check(repo));
       return versions.length > 0 || repo === target.origin ? versions : undefined;
     });
     return found ?? [];
+  }
+
+  /** With `source.verify`, only versions whose digest a trusted key signed; each other one is logged. */
+  private async signedOnly(repo: RepositoryRef, versions: Version[]): Promise<Version[]> {
+    const verifier = this.verifier;
+    if (!verifier?.enabled) return versions;
+    const verdicts = await mapLimit(versions, this.settings.lookupConcurrency, (v) => verifier.verify(repo, v.digest));
+    return versions.filter((version, index) => {
+      const verdict = verdicts[index];
+      if (verdict?.signed) return true;
+      const tag = version.tag !== undefined ? ` (${version.tag})` : '';
+      this.logger.warn(
+        `skipping ${formatRepository(repo)}@${version.digest}${tag}: ${verdict?.reason ?? 'unverified'}`,
+      );
+      return false;
+    });
   }
 
   /** Validate mode settings up front (bad regex or constraint fails before any request). */

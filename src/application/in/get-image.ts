@@ -1,4 +1,4 @@
-import { inject, injectable } from 'inversify';
+import { inject, injectable, optional } from 'inversify';
 import { InvalidRequestError, NotFoundError } from '../../domain/errors';
 import { isDigest } from '../../domain/digest';
 import { formatRepository, type RepositoryRef } from '../../domain/image-reference';
@@ -6,6 +6,7 @@ import { HostPlatform } from '../../ports/host-platform';
 import { ImageOutputPort, type ImageToWrite, type OpenBlob } from '../../ports/image-output-port';
 import { Logger } from '../../ports/logger';
 import { RegistryPort } from '../../ports/registry-port';
+import { SignatureVerifierPort, UnsignedImageError } from '../../ports/signature-verifier-port';
 import type { StepTarget } from '../../ports/registry-provider';
 import type { InOutResponse, InRequest, MetadataField } from '../request-types';
 import { withMirrorFallback } from '../with-mirror-fallback';
@@ -30,6 +31,7 @@ export class GetImage {
     @inject(ImageOutputPort) private readonly output: ImageOutputPort,
     @inject(Logger) private readonly logger: Logger,
     @inject(HostPlatform) private readonly host: HostPlatform,
+    @inject(SignatureVerifierPort) @optional() private readonly verifier?: SignatureVerifierPort,
   ) {}
 
   async run(request: InRequest, dest: string, target: StepTarget): Promise<InOutResponse> {
@@ -56,6 +58,7 @@ export class GetImage {
       const found = await withMirrorFallback(target, this.logger, async (repo) => {
         const root = await this.registry.getManifest(repo, version.digest);
         if (!root) return undefined;
+        await this.requireSignature(repo, version.digest);
         if (!patterns.labels && !patterns.annotations) return {};
         return { image: await resolveImage(this.registry, repo, root, platform, patterns.labels !== undefined) };
       });
@@ -87,6 +90,14 @@ export class GetImage {
     return new NotFoundError(`image ${formatRepository(repo)}@${digest} not found`);
   }
 
+  /** With `source.verify`, nothing is fetched from a digest no trusted key signed. */
+  private async requireSignature(repo: RepositoryRef, digest: string): Promise<void> {
+    if (!this.verifier?.enabled) return;
+    const verdict = await this.verifier.verify(repo, digest);
+    if (!verdict.signed) throw new UnsignedImageError(formatRepository(repo), digest, verdict.reason);
+    this.logger.info(`${formatRepository(repo)}@${digest} is signed by ${verdict.by}`);
+  }
+
   /** `undefined` when this registry does not have the digest, so the caller may fall back. */
   private async download(
     repo: RepositoryRef,
@@ -101,6 +112,7 @@ export class GetImage {
     const digest = request.version.digest;
     const root = await this.registry.getManifest(repo, digest);
     if (!root) return undefined;
+    await this.requireSignature(repo, digest);
     this.logger.info(`fetching ${formatRepository(repo)}@${digest}`);
     const openBlob: OpenBlob = (blob) => this.registry.getBlob(repo, { digest: blob.digest, size: blob.size });
 

@@ -1,3 +1,6 @@
+import { createSignatureVerifier } from '../../adapters/verifiers/signature-verifier-factory';
+import { RegistryPort } from '../../ports/registry-port';
+import { SignatureVerifierPort } from '../../ports/signature-verifier-port';
 import type { Container } from 'inversify';
 import { FsImageOutput } from '../../adapters/image-output/fs-image-output';
 import { GetImage } from '../../application/in/get-image';
@@ -23,6 +26,10 @@ export function createInContainer(request: InRequest): Container {
         chown: process.getuid?.() === 0,
       });
     })
+    .inSingletonScope();
+  container
+    .bind<SignatureVerifierPort>(SignatureVerifierPort)
+    .toDynamicValue((context) => createSignatureVerifier(request.source, context.get<RegistryPort>(RegistryPort)))
     .inSingletonScope();
   container.bind(GetImage).toSelf();
   return container;

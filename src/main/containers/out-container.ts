@@ -1,11 +1,14 @@
 import { type Container } from 'inversify';
+import { DistributionRegistry } from '../../adapters/registry/registry-client';
 import { FsImageInputs } from '../../adapters/image-input/fs-image-inputs';
 import { composeSigners } from '../../adapters/signers/composite-signer';
+import { createCosignSigner } from '../../adapters/signers/cosign/cosign-signer';
 import { createNotarySigner } from '../../adapters/signers/notary/notary-signer';
 import { PutImage } from '../../application/out/put-image';
 import type { OutRequest } from '../../application/request-types';
 import { ImageInputPort } from '../../ports/image-input-port';
 import { Logger } from '../../ports/logger';
+import { RegistryPort } from '../../ports/registry-port';
 import { ConfiguredSigner, SignerPort } from '../../ports/signer-port';
 import { createBaseContainer } from './base-container';
 
@@ -24,6 +27,19 @@ export function createOutContainer(request: OutRequest): Container {
     container
       .bind<SignerPort>(ConfiguredSigner)
       .toDynamicValue((context) => createNotarySigner(source, context.get<Logger>(Logger)))
+      .inSingletonScope();
+  }
+  if (source.cosign) {
+    container
+      .bind<SignerPort>(ConfiguredSigner)
+      .toDynamicValue((context) =>
+        createCosignSigner(
+          source,
+          context.get<RegistryPort>(RegistryPort),
+          context.get<Logger>(Logger),
+          context.get(DistributionRegistry),
+        ),
+      )
       .inSingletonScope();
   }
   container

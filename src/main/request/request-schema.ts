@@ -95,6 +95,8 @@ const source: Schema = {
     // Required by the Go resource's documentation whenever content_trust is given, even as `{}`.
     required: ['repository_key_id', 'repository_key', 'repository_passphrase'],
   },
+  cosign: { object: { key: 'string', password: 'string' }, required: ['key'] },
+  verify: { object: { cosign_public_keys: 'string[]' }, required: ['cosign_public_keys'] },
   ca_certs: 'string[]',
   debug: 'boolean',
 };
