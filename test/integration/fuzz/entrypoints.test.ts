@@ -1,5 +1,5 @@
 /**
- * Fuzzed requests against the real processes, bin/check, bin/in and bin/out (a dozen each;
+ * Fuzzed requests against the real processes, bin/check, bin/in and bin/out (ten each;
  * thousands run in-process in test/unit/fuzz/): exit 1, nothing on stdout, exactly one line
  * `<step>: …` and it is the last line on stderr, no stack trace — or, for a request that can
  * succeed without a registry, exit 0 with one JSON line.
@@ -17,8 +17,8 @@ import { cloudFreeEnv } from '../../unit/fuzz/cloud-free-env';
 import { isLoopbackOnly, requestText, type StepName } from '../../unit/fuzz/request-arbitraries';
 import { runBin, type RunBinResult } from '../support/run-bin';
 
-const RUNS = 12;
-const PARALLEL = 4;
+const RUNS = 10;
+const PARALLEL = 2;
 const parsers: Record<StepName, (text: string) => { source: object; params?: object }> = {
   check: parseCheckRequest,
   in: parseInRequest,
