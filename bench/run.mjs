@@ -1,7 +1,8 @@
 // `npm run bench`: every benchmark against real tools on a local registry, outputs under /dev/shm.
-// `--runs N` (default 3) applies to each; `--only in|out|zstd` runs one of them.
+// `--runs N` (default 3) applies to each; `--only in|out|zstd|load` runs one of them.
 import { existsSync } from 'node:fs';
 import { runInBench } from './in-bench.mjs';
+import { runLoadBench } from './load-bench.mjs';
 import { runZstdBench } from './zstd-bench.mjs';
 
 const args = process.argv.slice(2);
@@ -17,4 +18,5 @@ if ((!only || only === 'out') && existsSync(new URL('./out-bench.mjs', import.me
   const { runOutBench } = await import('./out-bench.mjs');
   results.out = await runOutBench({ runs });
 }
+if (!only || only === 'load') results.load = await runLoadBench();
 console.log(JSON.stringify(results, (k, v) => (k === 'samples' ? undefined : v), 2));

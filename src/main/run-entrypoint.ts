@@ -1,5 +1,7 @@
+import { constants } from 'node:os';
 import { ResourceError } from '../domain/errors';
 import { redactSecrets } from '../adapters/logging/stderr-logger';
+import { removeIncomplete } from '../adapters/incomplete-paths';
 
 export interface EntrypointContext {
   /** The whole request text from stdin. */
@@ -10,39 +12,57 @@ export interface EntrypointContext {
   registerSecrets(secrets: readonly string[]): void;
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+/** What a step does with its request: the response to print, or a thrown error. */
+export type Step = (ctx: EntrypointContext) => Promise<unknown>;
+
+/** The process-facing result of one step: what goes to stdout and stderr, and the exit code. */
+export interface StepOutcome {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
 }
 
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
+function describeUnexpected(error: unknown): string {
+  if (error instanceof Error) return `unexpected error: ${error.message}`;
+  return `unexpected error: ${String(error)}`;
+}
+
 /**
- * The Concourse script contract: request on stdin, JSON response on stdout, logs on stderr,
- * and on failure one readable line on stderr, nothing on stdout, exit code 1.
+ * The Concourse script contract without the process: the JSON response on stdout and exit 0,
+ * or one readable line on stderr, nothing on stdout and exit 1. `trace` adds the stack after
+ * that line (REGISTRY_IMAGE_TRACE=1). Never throws; tests call it in-process.
  */
-export async function runEntrypoint(name: string, run: (ctx: EntrypointContext) => Promise<unknown>): Promise<void> {
+export async function executeStep(
+  name: string,
+  step: Step,
+  input: { readonly stdin: string; readonly args: readonly string[]; readonly trace?: boolean },
+): Promise<StepOutcome> {
   const secrets: string[] = [];
   try {
-    const stdin = await readStdin();
-    const result = await run({
-      stdin,
-      args: process.argv.slice(2),
+    const result = await step({
+      stdin: input.stdin,
+      args: input.args,
       registerSecrets: (s) => secrets.push(...s),
     });
-    await writeAndFlush(process.stdout, `${JSON.stringify(result)}\n`);
-    exit(0);
+    return { code: 0, stdout: `${JSON.stringify(result)}\n`, stderr: '' };
   } catch (error) {
     const message = error instanceof ResourceError ? error.message : describeUnexpected(error);
-    process.stderr.write(`${name}: ${oneLine(redactSecrets(message, secrets))}\n`);
-    if (process.env.REGISTRY_IMAGE_TRACE === '1' && error instanceof Error && error.stack) {
-      process.stderr.write(`${redactSecrets(error.stack, secrets)}\n`);
+    let stderr = `${name}: ${oneLine(redactSecrets(message, secrets))}\n`;
+    if (input.trace === true && error instanceof Error && error.stack) {
+      stderr += `${redactSecrets(error.stack, secrets)}\n`;
     }
-    exit(1);
+    return { code: 1, stdout: '', stderr };
   }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function writeAndFlush(stream: NodeJS.WriteStream, text: string): Promise<void> {
@@ -57,7 +77,41 @@ function exit(code: number): void {
   process.stderr.write('', () => process.exit(code));
 }
 
-function describeUnexpected(error: unknown): string {
-  if (error instanceof Error) return `unexpected error: ${error.message}`;
-  return `unexpected error: ${String(error)}`;
+const ABORT_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+/**
+ * Concourse aborts a build with SIGTERM (SIGKILL after a grace period). The step stops at once:
+ * whatever it was still writing (spooled layers, a partial image.tar or rootfs) is removed, one
+ * line says so, and the exit code is 128 + the signal's number. Uploads simply stop: `out` pushes
+ * its tags last, so no tag can point at an image that is not complete.
+ */
+function exitOnAbort(name: string): void {
+  for (const signal of ABORT_SIGNALS) {
+    process.once(signal, () => {
+      removeIncomplete();
+      process.stderr.write(`${name}: aborted by ${signal}\n`);
+      exit(128 + constants.signals[signal]);
+    });
+  }
+}
+
+/** The real process around `executeStep`: stdin, argv, stdout/stderr, the exit code and signals. */
+export async function runEntrypoint(name: string, step: Step): Promise<void> {
+  exitOnAbort(name);
+  let stdin: string;
+  try {
+    stdin = await readStdin();
+  } catch (error) {
+    process.stderr.write(`${name}: reading the request from stdin: ${oneLine(describeUnexpected(error))}\n`);
+    exit(1);
+    return;
+  }
+  const outcome = await executeStep(name, step, {
+    stdin,
+    args: process.argv.slice(2),
+    trace: process.env.REGISTRY_IMAGE_TRACE === '1',
+  });
+  if (outcome.stdout !== '') await writeAndFlush(process.stdout, outcome.stdout);
+  if (outcome.stderr !== '') process.stderr.write(outcome.stderr);
+  exit(outcome.code);
 }

@@ -12,6 +12,7 @@ import type { ImageInput, ManifestBlob } from '../../ports/image-input-port';
 import { digestOf } from './blob-path';
 import { READ_CHUNK, type TarFileTree } from './file-tree';
 import { mapLimit } from '../../application/concurrency';
+import { trackIncomplete } from '../incomplete-paths';
 
 interface SaveManifestEntry {
   Config?: string;
@@ -92,7 +93,15 @@ export class DockerArchiveInput implements ImageInput {
     const configBytes = await tree.read(entry.Config);
     const configDigest = digestOf(configBytes);
     let spoolDir: string | undefined;
-    const spool = async (): Promise<string> => (spoolDir ??= await mkdtemp(join(tmpdir(), 'out-layers-')));
+    let creating: Promise<string> | undefined;
+    // One directory however many layers need it at once; listed as incomplete (an aborted `out`
+    // removes it on its way out) until close() removes it.
+    const spool = (): Promise<string> =>
+      (creating ??= mkdtemp(join(tmpdir(), 'out-layers-')).then((dir) => {
+        spoolDir = dir;
+        trackIncomplete(dir);
+        return dir;
+      }));
     try {
       const layers = await mapLimit(entry.Layers, COMPRESS_CONCURRENCY, (name, i) =>
         describeLayer(tree, name, i, spool),

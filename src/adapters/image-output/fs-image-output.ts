@@ -4,6 +4,7 @@ import { injectable } from 'inversify';
 import { ResourceError } from '../../domain/errors';
 import type { ImageOutputPort, ImageToWrite, OciLayoutContent } from '../../ports/image-output-port';
 import type { Logger } from '../../ports/logger';
+import { trackIncomplete } from '../incomplete-paths';
 import { goJson } from './go-json';
 import { writeOciLayout } from './oci-layout-writer';
 import { writeOciTarball } from './oci-tarball-writer';
@@ -64,29 +65,37 @@ export class FsImageOutput implements ImageOutputPort {
     const rootfs = `${dest}/rootfs`;
     // A retry (mirror, then origin) must not build on what a failed attempt left.
     rmSync(rootfs, { recursive: true, force: true });
-    await this.withSpool(dest, (spool) =>
-      unpackRootfs(rootfs, spool, image, {
-        logger: this.logger,
-        progressSink: this.options.progressSink,
-        chown: this.options.chown,
-        concurrency: this.concurrency,
-        ...(this.options.expansionFloor !== undefined ? { expansionFloor: this.options.expansionFloor } : {}),
-        ...(this.options.zstd ? { zstd: this.options.zstd } : {}),
-      }),
+    await this.withSpool(
+      dest,
+      (spool) =>
+        unpackRootfs(rootfs, spool, image, {
+          logger: this.logger,
+          progressSink: this.options.progressSink,
+          chown: this.options.chown,
+          concurrency: this.concurrency,
+          ...(this.options.expansionFloor !== undefined ? { expansionFloor: this.options.expansionFloor } : {}),
+          ...(this.options.zstd ? { zstd: this.options.zstd } : {}),
+        }),
+      rootfs,
     );
   }
 
   async writeOciTarball(dest: string, image: ImageToWrite, repoTag: string): Promise<void> {
-    await this.withSpool(dest, (spool) =>
-      writeOciTarball(`${dest}/image.tar`, spool, image, repoTag, {
-        logger: this.logger,
-        progressSink: this.options.progressSink,
-        concurrency: this.concurrency,
-      }),
+    const tarball = `${dest}/image.tar`;
+    await this.withSpool(
+      dest,
+      (spool) =>
+        writeOciTarball(tarball, spool, image, repoTag, {
+          logger: this.logger,
+          progressSink: this.options.progressSink,
+          concurrency: this.concurrency,
+        }),
+      tarball,
     );
   }
 
   async writeOciLayout(dest: string, content: OciLayoutContent): Promise<void> {
+    const finished = trackIncomplete(`${dest}/oci`);
     try {
       await writeOciLayout(`${dest}/oci`, content, {
         logger: this.logger,
@@ -95,12 +104,19 @@ export class FsImageOutput implements ImageOutputPort {
       });
     } catch (error) {
       wrapFilesystem(error, `writing the OCI layout to ${dest}/oci`);
+    } finally {
+      finished();
     }
   }
 
-  /** Early layers spool next to the output (same filesystem, removed afterwards). */
-  private async withSpool(dest: string, work: (spool: string) => Promise<void>): Promise<void> {
+  /**
+   * Early layers spool next to the output (same filesystem, removed afterwards). The spool and
+   * `output` stay listed as incomplete while `work` runs, so an aborted step removes them.
+   */
+  private async withSpool(dest: string, work: (spool: string) => Promise<void>, output: string): Promise<void> {
     const spool = `${dest}/.spool-${randomBytes(4).toString('hex')}`;
+    const spoolDone = trackIncomplete(spool);
+    const outputDone = trackIncomplete(output);
     try {
       mkdirSync(dest, { recursive: true });
       await work(spool);
@@ -108,6 +124,8 @@ export class FsImageOutput implements ImageOutputPort {
       wrapFilesystem(error, `writing the image to ${dest}`);
     } finally {
       rmSync(spool, { recursive: true, force: true });
+      spoolDone();
+      outputDone();
     }
   }
 }
