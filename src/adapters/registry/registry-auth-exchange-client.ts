@@ -29,6 +29,7 @@ export class DistributionAuthExchange implements RegistryAuthExchange {
       concurrency: settings.concurrency,
       userAgent: settings.userAgent,
       timeoutMs: settings.timeoutMs,
+      ...(settings.deadline ? { deadline: settings.deadline } : {}),
     });
     this.retry = new RetryPolicy(settings.retry, settings.logger);
     this.endpoints = new RegistryEndpoints(this.transport, this.retry, settings.logger, settings.insecureRegistries);
