@@ -173,7 +173,9 @@ export class HttpTransport {
         throw reason;
       const failure = classifyTransportError(error);
       if (failure.kind === 'timeout' && failure.code === 'ECONNABORTED') {
-        throw new TransportError('timeout', 'ETIMEDOUT', `${origin} went silent for ${duration(ms)}`, { cause: error });
+        throw new TransportError('timeout', 'ETIMEDOUT', `${origin} sent no answer within ${duration(ms)}`, {
+          cause: error,
+        });
       }
       throw failure;
     }

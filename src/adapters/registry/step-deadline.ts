@@ -1,5 +1,6 @@
-import { ConfigurationError, ResourceError } from '../../domain/errors';
+import { ConfigurationError } from '../../domain/errors';
 import { duration } from './retry-policy';
+import { TransportError } from './transport-error';
 
 /** The environment variable that bounds one whole check/in/out step. */
 export const STEP_TIMEOUT_ENV = 'REGISTRY_IMAGE_STEP_TIMEOUT';
@@ -15,11 +16,14 @@ export interface StepDeadline {
   readonly budgetMs: number;
 }
 
-/** Raised by every registry exchange once the step deadline has passed; never retried. */
-export class StepDeadlineError extends ResourceError {
-  override readonly name = 'StepDeadlineError';
+/** Raised by every registry exchange (and open body) once the step deadline has passed; never retried. */
+export class StepDeadlineError extends TransportError {
   constructor(deadline: StepDeadline) {
-    super('NETWORK', `the step's ${duration(deadline.budgetMs)} deadline passed (${STEP_TIMEOUT_ENV})`);
+    super(
+      'deadline',
+      'ESTEPDEADLINE',
+      `the step's ${duration(deadline.budgetMs)} deadline passed (${STEP_TIMEOUT_ENV})`,
+    );
   }
 }
 

@@ -142,7 +142,9 @@ export class VerifyingBlobStream extends Readable {
 
   private resumeAfter(body: Readable, reason: string, cause?: Error): void {
     if (this.source !== body || this.destroyed) return;
-    if (cause instanceof StepDeadlineError) return this.fail(body, cause);
+    if (cause instanceof StepDeadlineError) {
+      return this.fail(body, new ResourceError('NETWORK', `${this.options.what}: ${cause.message}`, { cause }));
+    }
     this.source = undefined;
     body.destroy();
     if (this.resumes >= this.options.maxResumes) {
