@@ -31,7 +31,10 @@ export class DistributionAuthExchange implements RegistryAuthExchange {
       timeoutMs: settings.timeoutMs,
       ...(settings.deadline ? { deadline: settings.deadline } : {}),
     });
-    this.retry = new RetryPolicy(settings.retry, settings.logger);
+    this.retry = new RetryPolicy(
+      { ...settings.retry, ...(settings.deadline ? { deadlineAtMs: settings.deadline.atMs } : {}) },
+      settings.logger,
+    );
     this.endpoints = new RegistryEndpoints(this.transport, this.retry, settings.logger, settings.insecureRegistries);
   }
 

@@ -49,7 +49,10 @@ export class DistributionRegistry implements RegistryPort {
       timeoutMs: this.settings.timeoutMs,
       ...(this.settings.deadline ? { deadline: this.settings.deadline } : {}),
     });
-    const retry = new RetryPolicy(this.settings.retry, logger);
+    const retry = new RetryPolicy(
+      { ...this.settings.retry, ...(this.settings.deadline ? { deadlineAtMs: this.settings.deadline.atMs } : {}) },
+      logger,
+    );
     const endpoints = new RegistryEndpoints(this.transport, retry, logger, this.settings.insecureRegistries);
     const authenticator = new RegistryAuthenticator(
       this.settings.auth,
