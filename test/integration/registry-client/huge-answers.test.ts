@@ -10,6 +10,7 @@ import { TOKEN_RESPONSE_LIMIT } from '../../../src/adapters/registry/bearer-toke
 import {
   answerJson,
   endless,
+  trickleBody,
   startHostileServer,
   type HostileHandler,
   type HostileServer,
@@ -62,8 +63,9 @@ describe('size caps', () => {
   });
 
   it('refuses a manifest whose Content-Length is over the cap without reading it', async () => {
+    // Headers only, then silence: reading would wait for a stall; the cap answers at once.
     const s = await registry(({ socket }) =>
-      endless(socket, 200, { 'Content-Type': 'application/json', 'Content-Length': String(1024 * MiB) }, junk),
+      trickleBody(socket, { 'Content-Type': 'application/json', 'Content-Length': String(1024 * MiB) }, 60_000),
     );
     const { client } = makeClient(fast);
     const error = await failure(client.getManifest(repoOf(s), 'v1'));
