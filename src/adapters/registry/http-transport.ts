@@ -1,7 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent, type AgentOptions as HttpsAgentOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import { Readable } from 'node:stream';
+import { PassThrough, pipeline, Readable } from 'node:stream';
 import axios, { type AxiosInstance } from 'axios';
 import { ForwardingAgent, proxyRefusal, TunnelingAgent } from './proxy-agent';
 import { proxyEnvironment, proxyFor, type ProxyEnvironment, type ProxyServer } from './proxy-environment';
@@ -108,21 +108,46 @@ export class HttpTransport {
     const release = await this.slots.acquire();
     const origin = request.url.origin;
     const ms = this.options.timeoutMs;
-    // axios's own timeout is an idle one, reset by every header byte; this one is not.
+    // Our own timers, not axios's `timeout`: its wall clock runs from the start of the request,
+    // which would cut a long streamed upload that is making progress.
     const abort = new AbortController();
-    const timers: NodeJS.Timeout[] = [];
-    const after = (delay: number, reason: () => Error): void => {
+    const timers = new Set<NodeJS.Timeout>();
+    let settled = false;
+    const after = (delay: number, reason: () => Error): NodeJS.Timeout | undefined => {
+      if (settled) return undefined;
       const timer = setTimeout(() => abort.abort(reason()), Math.max(0, delay));
       timer.unref();
-      timers.push(timer);
+      timers.add(timer);
+      return timer;
     };
     const awaitHeaders = (): void => {
       if (ms > 0)
         after(ms, () => new TransportError('timeout', 'ETIMEDOUT', `${origin} sent no answer within ${duration(ms)}`));
     };
-    // A streamed upload may take long to send; the wait for the answer starts when it is sent.
-    if (request.body instanceof Readable) request.body.once('end', awaitHeaders);
-    else awaitHeaders();
+    let data: Buffer | Readable | undefined = request.body;
+    const source = request.body;
+    if (source instanceof Readable) {
+      // A streamed upload may take long to send: it may only stall, and the wait for the answer
+      // starts when it is sent. The pass-through lets us watch it flow without racing axios for data.
+      data = pipeline(source, new PassThrough(), () => undefined);
+      let stalled: NodeJS.Timeout | undefined;
+      const progressed = (): void => {
+        if (stalled) timers.delete(stalled);
+        clearTimeout(stalled);
+        if (ms > 0)
+          stalled = after(
+            ms,
+            () => new TransportError('timeout', 'ETIMEDOUT', `${origin} took no upload data for ${duration(ms)}`),
+          );
+      };
+      progressed();
+      source.on('data', progressed);
+      source.once('end', () => {
+        clearTimeout(stalled);
+        source.off('data', progressed);
+        awaitHeaders();
+      });
+    } else awaitHeaders();
     if (deadline) after(deadline.atMs - Date.now(), () => new StepDeadlineError(deadline));
     try {
       const headers: Record<string, string> = { 'User-Agent': this.options.userAgent, ...request.headers };
@@ -137,14 +162,14 @@ export class HttpTransport {
         method: request.method,
         url: request.url.toString(),
         headers,
-        data: request.body,
-        timeout: ms,
+        data,
+        timeout: 0,
         signal: abort.signal,
         httpAgent: route.httpAgent,
         httpsAgent: route.httpsAgent,
       });
+      settled = true;
       timers.forEach(clearTimeout);
-      if (request.body instanceof Readable) request.body.off('end', awaitHeaders);
       const body = response.data as unknown as Readable;
       // Registries never send 407; through a forwarding proxy it is the proxy's own answer.
       if (response.status === 407 && route.proxy && request.url.protocol === 'http:') {
@@ -165,18 +190,13 @@ export class HttpTransport {
       this.watchBody(body, origin);
       return { status: response.status, statusText: response.statusText ?? '', url: request.url, headers: plain, body };
     } catch (error) {
+      settled = true;
       timers.forEach(clearTimeout);
-      if (request.body instanceof Readable) request.body.off('end', awaitHeaders);
       release();
       const reason: unknown = abort.signal.reason;
       if (abort.signal.aborted && (reason instanceof StepDeadlineError || reason instanceof TransportError))
         throw reason;
       const failure = classifyTransportError(error);
-      if (failure.kind === 'timeout' && failure.code === 'ECONNABORTED') {
-        throw new TransportError('timeout', 'ETIMEDOUT', `${origin} sent no answer within ${duration(ms)}`, {
-          cause: error,
-        });
-      }
       throw failure;
     }
   }

@@ -3,6 +3,8 @@
  * kind of request (manifest, blob, upload, token realm) fails with one line naming what, where
  * and how long, after the retries, and the step deadline ends even a body that keeps moving.
  */
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ResourceError } from '../../../src/domain/errors';
 import {
@@ -16,6 +18,7 @@ import {
   type HostileRequest,
   type HostileServer,
 } from '../support/hostile-server';
+import { withRegistry } from '../support/registry-server';
 import { generatedBlob, makeClient, readAll } from './client-fixture';
 
 const servers: HostileServer[] = [];
@@ -48,7 +51,7 @@ async function failure(promise: Promise<unknown>): Promise<ResourceError> {
   );
 }
 
-describe('a registry that never answers', () => {
+describe('a registry that never answers', { timeout: 15_000 }, () => {
   it('times out a manifest fetch, retries it once, and names the registry and the wait', async () => {
     const s = await registry(() => silent());
     const { client, logger } = makeClient(fast);
@@ -114,7 +117,26 @@ describe('a registry that never answers', () => {
   });
 });
 
-describe('a registry that trickles its body', () => {
+describe('an upload whose source stalls', { timeout: 15_000 }, () => {
+  it('fails with a line saying no upload data moved', async () => {
+    const s = await registry((request) => {
+      if (request.method === 'HEAD') return answer(request.socket, 404);
+      if (request.method === 'POST') return answer(request.socket, 202, { Location: '/v2/hung/repo/blobs/uploads/u1' });
+      silent();
+    });
+    const stalling = (): Readable =>
+      new Readable({
+        read() {
+          // never pushes: the layer file is on a hung disk or network share
+        },
+      });
+    const { client } = makeClient(fast);
+    const error = await failure(client.pushBlob(repoOf(s), blob, { open: stalling }));
+    expect(error.message).toMatch(new RegExp(`${s.url} took no upload data for 0\\.3s`));
+  });
+});
+
+describe('a registry that trickles its body', { timeout: 15_000 }, () => {
   it('refuses a manifest arriving a byte at a time, saying how little came', async () => {
     const s = await registry(({ socket }) =>
       trickleBody(socket, { 'Content-Type': 'application/json', 'Content-Length': '100000' }, 20),
@@ -144,7 +166,7 @@ describe('a registry that trickles its body', () => {
   });
 });
 
-describe('the step deadline', () => {
+describe('the step deadline', { timeout: 15_000 }, () => {
   it('ends a layer download that keeps moving, in one line naming the deadline, and nothing starts after it', async () => {
     // 2 KiB every 20 ms is well above the stall floor: only the deadline can end this.
     const s = await registry(({ socket }) =>
@@ -165,5 +187,32 @@ describe('the step deadline', () => {
       `fetching manifest v1 of ${s.host}/hung/repo failed: the step's 0.8s deadline passed (REGISTRY_IMAGE_STEP_TIMEOUT)`,
     );
     expect(tries(s, '/manifests/')).toHaveLength(0);
+  });
+});
+
+describe('a slow upload that keeps moving, to the real registry', { timeout: 15_000 }, () => {
+  const reg = withRegistry();
+
+  it('is not cut at timeoutMs: only a stall or the missing answer count', async () => {
+    const slow = generatedBlob('hung-registry-slow-upload', 12 * 64 * 1024);
+    // 12 chunks 100 ms apart: 1.2 s of sending under a 0.3 s timeout.
+    const open = (): Readable =>
+      Readable.from(
+        (async function* () {
+          for await (const chunk of slow.open()) {
+            await sleep(100);
+            yield chunk as Buffer;
+          }
+        })(),
+      );
+    const repo = { registry: reg.get().host, path: 'hung/slow-upload' };
+    for (const monolithicUploadMaxBytes of [64 * 1024 * 1024, 0]) {
+      const { client, logger } = makeClient({ ...fast, monolithicUploadMaxBytes, uploadChunkBytes: 1024 * 1024 });
+      await client.pushBlob({ ...repo, path: `${repo.path}-${monolithicUploadMaxBytes}` }, slow, { open });
+      expect(logger.warnings).toEqual([]);
+      expect(await client.hasBlob({ ...repo, path: `${repo.path}-${monolithicUploadMaxBytes}` }, slow.digest)).toBe(
+        true,
+      );
+    }
   });
 });
