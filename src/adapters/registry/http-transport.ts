@@ -300,7 +300,7 @@ export class HttpTransport {
  */
 export async function readBody(response: HttpResponse, limit: number): Promise<Buffer> {
   const tooLarge = (): TransportError =>
-    new TransportError('other', 'EBODYTOOLARGE', `the answer exceeds the ${byteSize(limit)} cap`);
+    new TransportError('other', 'EBODYTOOLARGE', `the answer exceeds ${limit} bytes (the ${byteSize(limit)} cap)`);
   const declared = Number(response.headers['content-length'] ?? 'NaN');
   if (Number.isFinite(declared) && declared > limit) {
     response.body.destroy();

@@ -55,7 +55,9 @@ describe('size caps', () => {
     const { client } = makeClient(fast);
     const error = await failure(client.getManifest(repoOf(s), 'v1'));
     expect(error.code).toBe('REGISTRY');
-    expect(error.message).toBe(`fetching manifest v1 of ${s.host}/huge/repo failed: the answer exceeds the 4 MiB cap`);
+    expect(error.message).toBe(
+      `fetching manifest v1 of ${s.host}/huge/repo failed: the answer exceeds 4194304 bytes (the 4 MiB cap)`,
+    );
     expect(s.requests.filter((r) => r.target.includes('/manifests/'))).toHaveLength(1);
     await expect.poll(() => s.clientClosed()).toBe(1);
     // What the server got out before the socket died: the cap plus kernel buffers, not more.
@@ -69,7 +71,9 @@ describe('size caps', () => {
     );
     const { client } = makeClient(fast);
     const error = await failure(client.getManifest(repoOf(s), 'v1'));
-    expect(error.message).toBe(`fetching manifest v1 of ${s.host}/huge/repo failed: the answer exceeds the 4 MiB cap`);
+    expect(error.message).toBe(
+      `fetching manifest v1 of ${s.host}/huge/repo failed: the answer exceeds 4194304 bytes (the 4 MiB cap)`,
+    );
     await expect.poll(() => s.clientClosed()).toBe(1);
   });
 
@@ -87,7 +91,7 @@ describe('size caps', () => {
     const error = await failure(client.listTags(repoOf(s)));
     expect(error.code).toBe('REGISTRY');
     expect(error.message).toBe(
-      `fetching a token for ${s.host}/huge/repo from ${s.url} failed: the answer exceeds the 1 MiB cap`,
+      `fetching a token for ${s.host}/huge/repo from ${s.url} failed: the answer exceeds 1048576 bytes (the 1 MiB cap)`,
     );
     expect(s.requests.filter((r) => r.target.startsWith('/token'))).toHaveLength(1);
     await expect.poll(() => s.clientClosed()).toBe(1);
@@ -105,7 +109,9 @@ describe('size caps', () => {
     const s = await registry(({ socket }) => endless(socket, 200, { 'Content-Type': 'application/json' }, junk));
     const { client } = makeClient(fast);
     const error = await failure(client.listTags(repoOf(s)));
-    expect(error.message).toBe(`listing tags of ${s.host}/huge/repo failed: the answer exceeds the 16 MiB cap`);
+    expect(error.message).toBe(
+      `listing tags of ${s.host}/huge/repo failed: the answer exceeds 16777216 bytes (the 16 MiB cap)`,
+    );
     await expect.poll(() => s.clientClosed()).toBe(1);
   });
 });
