@@ -23,6 +23,8 @@ interface CachedToken {
   readonly expiresAt: number;
 }
 
+/** Token answers are a few KiB; anything past this is refused unread. */
+export const TOKEN_RESPONSE_LIMIT = 1024 * 1024;
 /** Spec default lifetime when the realm does not say (distribution token spec: 60 s). */
 const DEFAULT_LIFETIME_S = 60;
 /** Renew a little early so a token does not expire between our check and the registry's. */
@@ -121,11 +123,16 @@ export class BearerTokenSource {
         }
         throw final;
       }
-      const body = await readBody(response, 1024 * 1024).catch((error: unknown) => {
-        throw new TransientFailure(
-          'token response cut short',
-          new ResourceError('NETWORK', `${what} failed: ${String(error)}`),
+      const body = await readBody(response, TOKEN_RESPONSE_LIMIT).catch((error: unknown) => {
+        const failure = classifyTransportError(error);
+        const final = new ResourceError(
+          failure.kind === 'other' ? 'REGISTRY' : 'NETWORK',
+          `${what} failed: ${failure.message}`,
+          { cause: failure },
         );
+        if (failure.kind === 'reset' || failure.kind === 'timeout')
+          throw new TransientFailure('token response cut short', final);
+        throw final;
       });
       return parseTokenResponse(body, what, this.now());
     });
@@ -147,10 +154,11 @@ function parseRealm(request: TokenRequest): URL {
 
 /**
  * Basic credentials travel to a realm in clear only where they would travel anyway: the
- * registry's own host, or loopback. Anything else over plain HTTP could leak them to the network.
+ * registry's own host, or loopback, or anywhere when the pipeline set `insecure: true`. Anything
+ * else over plain HTTP could leak them to the network.
  */
-function assertSafeRealm(request: TokenRequest, realm: URL): void {
-  if (realm.protocol === 'https:') return;
+export function assertSafeRealm(request: TokenRequest, realm: URL): void {
+  if (realm.protocol === 'https:' || request.endpoint.insecure) return;
   const host = realm.hostname.replace(/^\[|\]$/g, '');
   if (host === registryHostname(request.endpoint.base.host) || isLoopbackRegistry(realm.host)) return;
   throw new ResourceError(

@@ -1,12 +1,20 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent, type AgentOptions as HttpsAgentOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import { Readable } from 'node:stream';
+import { PassThrough, pipeline, Readable } from 'node:stream';
 import axios, { type AxiosInstance } from 'axios';
 import { ForwardingAgent, proxyRefusal, TunnelingAgent } from './proxy-agent';
 import { proxyEnvironment, proxyFor, type ProxyEnvironment, type ProxyServer } from './proxy-environment';
+import { duration } from './retry-policy';
 import { Semaphore } from './semaphore';
+import { StepDeadlineError, type StepDeadline } from './step-deadline';
 import { classifyTransportError, TransportError } from './transport-error';
+
+/**
+ * A body slower than this per `timeoutMs` window counts as stalled: a peer trickling a byte at a
+ * time must not keep the step alive forever (default: 1 KiB a minute).
+ */
+export const MIN_BYTES_PER_WINDOW = 1024;
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -35,8 +43,13 @@ export interface HttpTransportOptions {
   readonly ca: string[] | undefined;
   readonly concurrency: number;
   readonly userAgent: string;
-  /** Idle time allowed while connecting, waiting for headers or between body bytes. */
+  /**
+   * Idle time allowed while connecting or sending; time allowed for the response headers once the
+   * request is sent; window in which a body must bring MIN_BYTES_PER_WINDOW bytes.
+   */
   readonly timeoutMs: number;
+  /** No exchange starts, and none stays open, after this (the whole step's bound). */
+  readonly deadline?: StepDeadline;
   /** Forward proxies and NO_PROXY; by default read from the environment as Go's client does. */
   readonly proxy?: ProxyEnvironment;
 }
@@ -90,7 +103,52 @@ export class HttpTransport {
   }
 
   async exchange(request: HttpRequest): Promise<HttpResponse> {
+    const deadline = this.options.deadline;
+    if (deadline && Date.now() >= deadline.atMs) throw new StepDeadlineError(deadline);
     const release = await this.slots.acquire();
+    const origin = request.url.origin;
+    const ms = this.options.timeoutMs;
+    // Our own timers, not axios's `timeout`: its wall clock runs from the start of the request,
+    // which would cut a long streamed upload that is making progress.
+    const abort = new AbortController();
+    const timers = new Set<NodeJS.Timeout>();
+    let settled = false;
+    const after = (delay: number, reason: () => Error): NodeJS.Timeout | undefined => {
+      if (settled) return undefined;
+      const timer = setTimeout(() => abort.abort(reason()), Math.max(0, delay));
+      timer.unref();
+      timers.add(timer);
+      return timer;
+    };
+    const awaitHeaders = (): void => {
+      if (ms > 0)
+        after(ms, () => new TransportError('timeout', 'ETIMEDOUT', `${origin} sent no answer within ${duration(ms)}`));
+    };
+    let data: Buffer | Readable | undefined = request.body;
+    const source = request.body;
+    if (source instanceof Readable) {
+      // A streamed upload may take long to send: it may only stall, and the wait for the answer
+      // starts when it is sent. The pass-through lets us watch it flow without racing axios for data.
+      data = pipeline(source, new PassThrough(), () => undefined);
+      let stalled: NodeJS.Timeout | undefined;
+      const progressed = (): void => {
+        if (stalled) timers.delete(stalled);
+        clearTimeout(stalled);
+        if (ms > 0)
+          stalled = after(
+            ms,
+            () => new TransportError('timeout', 'ETIMEDOUT', `${origin} took no upload data for ${duration(ms)}`),
+          );
+      };
+      progressed();
+      source.on('data', progressed);
+      source.once('end', () => {
+        clearTimeout(stalled);
+        source.off('data', progressed);
+        awaitHeaders();
+      });
+    } else awaitHeaders();
+    if (deadline) after(deadline.atMs - Date.now(), () => new StepDeadlineError(deadline));
     try {
       const headers: Record<string, string> = { 'User-Agent': this.options.userAgent, ...request.headers };
       if (
@@ -104,11 +162,14 @@ export class HttpTransport {
         method: request.method,
         url: request.url.toString(),
         headers,
-        data: request.body,
-        timeout: this.options.timeoutMs,
+        data,
+        timeout: 0,
+        signal: abort.signal,
         httpAgent: route.httpAgent,
         httpsAgent: route.httpsAgent,
       });
+      settled = true;
+      timers.forEach(clearTimeout);
       const body = response.data as unknown as Readable;
       // Registries never send 407; through a forwarding proxy it is the proxy's own answer.
       if (response.status === 407 && route.proxy && request.url.protocol === 'http:') {
@@ -126,11 +187,17 @@ export class HttpTransport {
         body.once('error', release);
         body.once('end', release);
       }
-      this.armIdleTimeout(body);
+      this.watchBody(body, origin);
       return { status: response.status, statusText: response.statusText ?? '', url: request.url, headers: plain, body };
     } catch (error) {
+      settled = true;
+      timers.forEach(clearTimeout);
       release();
-      throw classifyTransportError(error);
+      const reason: unknown = abort.signal.reason;
+      if (abort.signal.aborted && (reason instanceof StepDeadlineError || reason instanceof TransportError))
+        throw reason;
+      const failure = classifyTransportError(error);
+      throw failure;
     }
   }
 
@@ -177,22 +244,45 @@ export class HttpTransport {
     return agent;
   }
 
-  /** A stalled body errors instead of hanging the step; the timer restarts on every chunk. */
-  private armIdleTimeout(body: Readable): void {
+  /**
+   * A stalled or trickling body errors instead of hanging the step: each `timeoutMs` window must
+   * bring MIN_BYTES_PER_WINDOW bytes (or the end), and the step deadline ends any body.
+   */
+  private watchBody(body: Readable, origin: string): void {
     const ms = this.options.timeoutMs;
-    if (ms <= 0) return;
+    const deadline = this.options.deadline;
     let timer: NodeJS.Timeout | undefined;
+    let received = 0;
+    const check = (): void => {
+      if (received >= MIN_BYTES_PER_WINDOW) return arm();
+      const what = received === 0 ? 'no data' : `only ${received} bytes`;
+      body.destroy(new TransportError('timeout', 'ETIMEDOUT', `${origin} sent ${what} in ${duration(ms)}`));
+    };
     const arm = (): void => {
       clearTimeout(timer);
-      timer = setTimeout(() => body.destroy(new TransportError('timeout', 'ETIMEDOUT', `no data for ${ms} ms`)), ms);
+      received = 0;
+      timer = setTimeout(check, ms);
       timer.unref();
     };
-    arm();
-    body.on('data', arm);
-    body.on('resume', arm);
-    // A consumer applying backpressure is not a stalled server.
-    body.on('pause', () => clearTimeout(timer));
-    body.once('close', () => clearTimeout(timer));
+    if (ms > 0) {
+      arm();
+      body.on('data', (chunk: Buffer) => (received += chunk.length));
+      body.on('resume', arm);
+      // A consumer applying backpressure is not a stalled server.
+      body.on('pause', () => clearTimeout(timer));
+    }
+    let stepTimer: NodeJS.Timeout | undefined;
+    if (deadline) {
+      stepTimer = setTimeout(
+        () => body.destroy(new StepDeadlineError(deadline)),
+        Math.max(0, deadline.atMs - Date.now()),
+      );
+      stepTimer.unref();
+    }
+    body.once('close', () => {
+      clearTimeout(timer);
+      clearTimeout(stepTimer);
+    });
   }
 
   close(): void {
@@ -203,8 +293,19 @@ export class HttpTransport {
   }
 }
 
-/** Read a whole (small) body, refusing more than `limit` bytes so a hostile peer cannot fill memory. */
+/**
+ * Read a whole (small) body, refusing more than `limit` bytes so a hostile peer cannot fill
+ * memory: a larger Content-Length is refused unread, and a body that runs past the cap is cut
+ * (its socket destroyed) at the first chunk beyond it.
+ */
 export async function readBody(response: HttpResponse, limit: number): Promise<Buffer> {
+  const tooLarge = (): TransportError =>
+    new TransportError('other', 'EBODYTOOLARGE', `the answer exceeds ${limit} bytes (the ${byteSize(limit)} cap)`);
+  const declared = Number(response.headers['content-length'] ?? 'NaN');
+  if (Number.isFinite(declared) && declared > limit) {
+    response.body.destroy();
+    throw tooLarge();
+  }
   const chunks: Buffer[] = [];
   let total = 0;
   try {
@@ -213,7 +314,7 @@ export async function readBody(response: HttpResponse, limit: number): Promise<B
       total += buffer.length;
       if (total > limit) {
         response.body.destroy();
-        throw new TransportError('other', 'EBODYTOOLARGE', `response body exceeds ${limit} bytes`);
+        throw tooLarge();
       }
       chunks.push(buffer);
     }
@@ -223,8 +324,18 @@ export async function readBody(response: HttpResponse, limit: number): Promise<B
   return Buffer.concat(chunks);
 }
 
+/** `4 MiB`, `64 KiB`, `100 bytes`. */
+export function byteSize(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+
+/** Error answers are read for their message only. */
+export const ERROR_BODY_LIMIT = 64 * 1024;
+
 /** Read up to `limit` bytes of an error body for its message, then let the connection go. */
-export async function readErrorBody(response: HttpResponse, limit = 64 * 1024): Promise<Buffer | undefined> {
+export async function readErrorBody(response: HttpResponse, limit = ERROR_BODY_LIMIT): Promise<Buffer | undefined> {
   try {
     return await readBody(response, limit);
   } catch {

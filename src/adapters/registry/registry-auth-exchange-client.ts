@@ -29,8 +29,12 @@ export class DistributionAuthExchange implements RegistryAuthExchange {
       concurrency: settings.concurrency,
       userAgent: settings.userAgent,
       timeoutMs: settings.timeoutMs,
+      ...(settings.deadline ? { deadline: settings.deadline } : {}),
     });
-    this.retry = new RetryPolicy(settings.retry, settings.logger);
+    this.retry = new RetryPolicy(
+      { ...settings.retry, ...(settings.deadline ? { deadlineAtMs: settings.deadline.atMs } : {}) },
+      settings.logger,
+    );
     this.endpoints = new RegistryEndpoints(this.transport, this.retry, settings.logger, settings.insecureRegistries);
   }
 

@@ -1,6 +1,7 @@
 import type { AuthPort } from '../../ports/auth-port';
 import type { Logger } from '../../ports/logger';
 import { DEFAULT_RETRY, type RetrySettings } from './retry-policy';
+import type { StepDeadline } from './step-deadline';
 
 export const RegistryClientOptions = Symbol('RegistryClientOptions');
 
@@ -19,8 +20,10 @@ export interface RegistryClientOptions {
   readonly userAgent?: string;
   /** Ask for `pull,push` on every request (the `out` step), so one token serves the whole push. */
   readonly pushScope?: boolean;
-  /** Idle timeout while connecting, awaiting headers or between body bytes. */
+  /** Idle timeout while connecting or sending, time allowed for an answer, stall window of a body. */
   readonly timeoutMs?: number;
+  /** The whole step's bound (`stepDeadlineFrom(process.env)`); none when absent. */
+  readonly deadline?: StepDeadline;
   /** Blobs up to this size go up in one PUT; larger or unknown-size ones as PATCH chunks. */
   readonly monolithicUploadMaxBytes?: number;
   readonly uploadChunkBytes?: number;
@@ -38,6 +41,7 @@ export interface ResolvedRegistryClientOptions {
   readonly userAgent: string;
   readonly pushScope: boolean;
   readonly timeoutMs: number;
+  readonly deadline: StepDeadline | undefined;
   readonly monolithicUploadMaxBytes: number;
   readonly uploadChunkBytes: number;
   readonly tagPageSize: number;
@@ -56,6 +60,7 @@ export function resolveRegistryClientOptions(options: RegistryClientOptions): Re
     userAgent: options.userAgent ?? 'registry-image-resource-ts/0.1.0',
     pushScope: options.pushScope ?? false,
     timeoutMs: options.timeoutMs ?? 60_000,
+    deadline: options.deadline,
     // One streamed PUT per layer up to 64 MiB: on the out bench (5 layers of ~26 MB) it pushed
     // 5–10% faster than 16 MiB PATCH chunks, each of which waits for the registry's answer.
     monolithicUploadMaxBytes: options.monolithicUploadMaxBytes ?? 64 * MiB,

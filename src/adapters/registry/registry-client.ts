@@ -22,10 +22,11 @@ import { tlsTrust } from './tls-trust';
 import { VerifyingBlobStream, type BlobBody } from './verifying-blob-stream';
 
 /** Manifests above this are refused (the distribution spec lets registries stop at 4 MiB). */
-const MANIFEST_LIMIT = 8 * 1024 * 1024;
+export const MANIFEST_LIMIT = 4 * 1024 * 1024;
 /** getBlobBytes is for configs; anything bigger belongs in a stream. */
 const BLOB_BYTES_LIMIT = 64 * 1024 * 1024;
-const TAGS_PAGE_LIMIT = 16 * 1024 * 1024;
+/** One page of a tag list; an unpaginated 200k-tag list of long names still fits. */
+export const TAGS_PAGE_LIMIT = 16 * 1024 * 1024;
 
 /**
  * RegistryPort over the OCI Distribution API, modelled on go-containerregistry's transport: a stack
@@ -47,8 +48,12 @@ export class DistributionRegistry implements RegistryPort, ReferrersPort {
       concurrency: this.settings.concurrency,
       userAgent: this.settings.userAgent,
       timeoutMs: this.settings.timeoutMs,
+      ...(this.settings.deadline ? { deadline: this.settings.deadline } : {}),
     });
-    const retry = new RetryPolicy(this.settings.retry, logger);
+    const retry = new RetryPolicy(
+      { ...this.settings.retry, ...(this.settings.deadline ? { deadlineAtMs: this.settings.deadline.atMs } : {}) },
+      logger,
+    );
     const endpoints = new RegistryEndpoints(this.transport, retry, logger, this.settings.insecureRegistries);
     const authenticator = new RegistryAuthenticator(
       this.settings.auth,
@@ -85,9 +90,17 @@ export class DistributionRegistry implements RegistryPort, ReferrersPort {
       } catch {
         throw new ResourceError('REGISTRY', `${what} failed: the registry did not answer JSON`);
       }
-      if (Array.isArray(json.tags)) tags.push(...json.tags.filter((t): t is string => typeof t === 'string'));
+      // One by one: spreading a 200k-entry page into push() overflows the call stack.
+      if (Array.isArray(json.tags))
+        for (const tag of json.tags as unknown[]) if (typeof tag === 'string') tags.push(tag);
       const next = nextLink(response.headers.link, response.url);
       if (!next) return tags;
+      if (next.protocol !== 'https:' && next.protocol !== 'http:') {
+        throw new ResourceError(
+          'REGISTRY',
+          `${what} failed: the next page's Link points to unsupported URL scheme ${next.protocol}`,
+        );
+      }
       if (page > 10_000) throw new ResourceError('REGISTRY', `${what} failed: more than 10000 pages of tags`);
       target = next;
     }

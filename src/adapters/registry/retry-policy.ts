@@ -14,6 +14,8 @@ export interface RetrySettings {
    * one budget for the whole step. Absent (`check`): those follow the schedule above like the rest.
    */
   readonly stepBudget?: StepRetrySettings;
+  /** The step deadline (epoch ms): no wait is started that would end after it. */
+  readonly deadlineAtMs?: number;
 }
 
 /** Exponential backoff with a randomization factor, as cenkalti/backoff's ExponentialBackOff. */
@@ -140,6 +142,7 @@ export class RetryPolicy {
             throw giveUp(error, `after ${n} attempts; the step's ${duration(step.budgetMs)} retry budget is spent`);
           // The last wait is shortened to the budget's end, so the budget still buys one more try.
           const delay = asked ?? Math.min(left, stepBackoffDelay(stepRetries, step, this.clock.random));
+          this.assertBeforeDeadline(error, n, now, delay);
           this.logger.warn(
             `${what}: ${error.reason}; retrying in ${duration(delay)}${asked !== undefined ? ' as Retry-After asks' : ''} (attempt ${n + 1}; ${duration(left)} of the step's ${duration(step.budgetMs)} retry budget left)`,
           );
@@ -160,11 +163,20 @@ export class RetryPolicy {
             `after ${n} attempts; retrying in ${duration(delay)} would exceed the ${duration(this.settings.totalMs)} retry budget`,
           );
         }
+        this.assertBeforeDeadline(error, n, now, delay);
         this.logger.warn(
           `${what}: ${error.reason}; retrying in ${duration(delay)}${asked !== undefined ? ' as Retry-After asks' : ''} (attempt ${n + 1}/${n - quickRetries + this.settings.attempts})`,
         );
         await this.clock.sleep(delay);
       }
+    }
+  }
+
+  /** Waiting past the step deadline only to fail there: say so now, with the failure that made us wait. */
+  private assertBeforeDeadline(error: TransientFailure, n: number, now: number, delay: number): void {
+    const deadline = this.settings.deadlineAtMs;
+    if (deadline !== undefined && now + delay >= deadline) {
+      throw giveUp(error, `after ${n} attempts; the step deadline (REGISTRY_IMAGE_STEP_TIMEOUT) passes before a retry`);
     }
   }
 }

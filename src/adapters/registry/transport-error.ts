@@ -3,6 +3,7 @@ export type TransportErrorKind =
   | 'refused' // nothing listens: wrong port, or the registry is down
   | 'reset' // connection dropped, socket hang up, body cut short, HTTP/2 stream reset
   | 'timeout'
+  | 'deadline' // the whole step's time is up: never retried
   | 'dns'
   | 'tls-certificate' // the peer speaks TLS but we do not trust its certificate
   | 'tls-handshake' // the peer does not speak TLS (plain HTTP) or the handshake broke

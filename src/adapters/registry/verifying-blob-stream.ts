@@ -4,6 +4,7 @@ import { digestAlgorithm, digestHex } from '../../domain/digest';
 import { DigestMismatchError, ResourceError } from '../../domain/errors';
 import type { BlobRef } from '../../ports/registry-port';
 import type { Logger } from '../../ports/logger';
+import { StepDeadlineError } from './step-deadline';
 
 /** A response body positioned somewhere in the blob: `start` is the blob offset of its first byte. */
 export interface BlobBody {
@@ -115,7 +116,7 @@ export class VerifyingBlobStream extends Readable {
     });
     body.once('error', (error: Error) => {
       settled = true;
-      this.resumeAfter(body, error.message);
+      this.resumeAfter(body, error.message, error);
     });
     body.once('close', () => {
       if (!settled) this.resumeAfter(body, 'connection closed mid-body');
@@ -139,8 +140,11 @@ export class VerifyingBlobStream extends Readable {
     this.destroy(error);
   }
 
-  private resumeAfter(body: Readable, reason: string): void {
+  private resumeAfter(body: Readable, reason: string, cause?: Error): void {
     if (this.source !== body || this.destroyed) return;
+    if (cause instanceof StepDeadlineError) {
+      return this.fail(body, new ResourceError('NETWORK', `${this.options.what}: ${cause.message}`, { cause }));
+    }
     this.source = undefined;
     body.destroy();
     if (this.resumes >= this.options.maxResumes) {

@@ -4,6 +4,7 @@ import { ProviderChain } from '../../adapters/providers/provider-chain';
 import { RegistryClientOptions } from '../../adapters/registry/registry-client-options';
 import { registryClientModule } from '../../adapters/registry/registry-client-module';
 import { retrySettingsFor } from '../../adapters/registry/step-retry-settings';
+import { stepDeadlineFrom } from '../../adapters/registry/step-deadline';
 import { configuredTarget } from '../../application/mirror-plan';
 import type { AwsConfig, BasicCredentialsConfig, Source } from '../../application/request-types';
 import { AuthPort } from '../../ports/auth-port';
@@ -60,6 +61,7 @@ export function createBaseContainer(options: BaseContainerOptions): Container {
       caCerts: source.ca_certs ?? [],
       pushScope: options.push,
       retry,
+      deadline: stepDeadlineFrom(process.env, retry.stepBudget?.startedAtMs),
     };
   });
   container.loadSync(registryClientModule);

@@ -129,4 +129,22 @@ describe('retry policy', () => {
     await expect(policy.run('x', () => (calls++, Promise.reject(permanent)))).rejects.toBe(permanent);
     expect(calls).toBe(1);
   });
+
+  it('does not start a wait that would end after the step deadline', async () => {
+    const logger = memoryLogger();
+    const clock = fakeRetryClock(0.5, 1000);
+    const settings = { attempts: 5, baseDelayMs: 400, maxDelayMs: 400, totalMs: 1e9, deadlineAtMs: 1500 };
+    let tries = 0;
+    const run = new RetryPolicy(settings, logger, clock).run('fetching x', () => {
+      tries++;
+      return Promise.reject(transient('HTTP 503'));
+    });
+    // First wait 300 ms ends at 1300 (before 1500); the second, 300 ms more, would end at 1600.
+    await expect(run).rejects.toMatchObject({
+      message:
+        'fetching x failed: HTTP 503 (after 2 attempts; the step deadline (REGISTRY_IMAGE_STEP_TIMEOUT) passes before a retry)',
+    });
+    expect(tries).toBe(2);
+    expect(clock.slept).toEqual([300]);
+  });
 });
