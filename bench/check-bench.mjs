@@ -46,7 +46,7 @@ async function pushBlob(agent, host, repo, bytes) {
 }
 
 /** `tag` → a manifest of its own (an annotation tells them apart), so every tag has its own digest. */
-async function pushTags(host, repo, tags) {
+export async function pushTags(host, repo, tags) {
   const agent = new Agent({ keepAlive: true, maxSockets: 8 });
   const config = Buffer.from('{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}');
   const configDigest = await pushBlob(agent, host, repo, config);

@@ -20,6 +20,8 @@ export interface BaseContainerOptions {
   /** `out` asks for push scope from the start, so one token serves the whole run. */
   readonly push: boolean;
   readonly step: 'check' | 'in' | 'out';
+  /** Registry exchanges in flight at once; the registry client's default when absent. */
+  readonly concurrency?: number;
 }
 
 /**
@@ -60,6 +62,7 @@ export function createBaseContainer(options: BaseContainerOptions): Container {
       caCerts: source.ca_certs ?? [],
       pushScope: options.push,
       retry,
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     };
   });
   container.loadSync(registryClientModule);
