@@ -1,7 +1,10 @@
 // `npm run bench`: every benchmark against real tools on a local registry, outputs under /dev/shm.
-// `--runs N` (default 3) applies to each; `--only in|out|zstd` runs one of them.
+// `--runs N` (default 3) applies to each; `--only check|in|out|zstd` runs one of them. The issue-15
+// table (ours, peer or floor, ratio, target; one run) is printed last.
 import { existsSync } from 'node:fs';
+import { runCheckBench } from './check-bench.mjs';
 import { runInBench } from './in-bench.mjs';
+import { summaryTable } from './summary-table.mjs';
 import { runZstdBench } from './zstd-bench.mjs';
 
 const args = process.argv.slice(2);
@@ -11,6 +14,7 @@ const onlyAt = args.indexOf('--only');
 const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
 
 const results = {};
+if (!only || only === 'check') results.check = await runCheckBench({ runs });
 if (!only || only === 'in') results.in = await runInBench({ runs });
 if (!only || only === 'zstd') results.zstd = await runZstdBench({ runs });
 if ((!only || only === 'out') && existsSync(new URL('./out-bench.mjs', import.meta.url))) {
@@ -18,3 +22,4 @@ if ((!only || only === 'out') && existsSync(new URL('./out-bench.mjs', import.me
   results.out = await runOutBench({ runs });
 }
 console.log(JSON.stringify(results, (k, v) => (k === 'samples' ? undefined : v), 2));
+console.log(`\n${summaryTable(results)}`);

@@ -10,7 +10,10 @@ import { createGzip } from 'node:zlib';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 // tmpfs keeps disk speed out of the timings; /tmp only where there is no /dev/shm.
-export const BENCH_ROOT = existsSync('/dev/shm') ? '/dev/shm/registry-image-bench' : '/tmp/registry-image-bench';
+// REGISTRY_IMAGE_BENCH_ROOT moves it (two benches at once must not share one).
+export const BENCH_ROOT =
+  process.env.REGISTRY_IMAGE_BENCH_ROOT ??
+  (existsSync('/dev/shm') ? '/dev/shm/registry-image-bench' : '/tmp/registry-image-bench');
 
 export const sha256 = (b) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
