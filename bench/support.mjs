@@ -40,6 +40,8 @@ export function timed(cmd, args, input) {
     let err = '';
     child.stdout.on('data', (b) => (out += b));
     child.stderr.on('data', (b) => (err += b));
+    // A tool that exits without reading its (empty) stdin must not fail the bench with EPIPE.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');
     child.once('exit', (code) => {
       const seconds = secondsSince(started);
