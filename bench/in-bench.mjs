@@ -93,6 +93,56 @@ async function theirs(repository, digest, dest) {
   return { seconds: secondsSince(started) };
 }
 
+/** bin/in with `format: oci-layout`: the image as an OCI layout in DEST/oci, no unpacking. */
+async function oursLayout(repository, digest, dest) {
+  rmSync(dest, { recursive: true, force: true });
+  mkdirSync(dest, { recursive: true });
+  const run = await timed(
+    process.execPath,
+    [inScript, dest],
+    JSON.stringify({ source: { repository }, version: { digest }, params: { format: 'oci-layout' } }),
+  );
+  return { seconds: run.seconds };
+}
+
+/** The peer for a layout: `skopeo copy docker://… dir:` (blobs as files, no unpacking either). */
+async function skopeoDir(repository, digest, dest) {
+  rmSync(dest, { recursive: true, force: true });
+  mkdirSync(dest, { recursive: true });
+  const run = await timed('/usr/bin/skopeo', [
+    'copy',
+    '--quiet',
+    '--src-tls-verify=false',
+    `docker://${repository}@${digest}`,
+    `dir:${dest}/dir`,
+  ]);
+  return { seconds: run.seconds };
+}
+
+/**
+ * The single-pipe floor of an unpack: every layer of the local layout in order through
+ * `cat blob | gzip -dc | tar -x`, with no network, no digest checks and no whiteouts.
+ */
+async function pipeFloor(layout, dest) {
+  rmSync(dest, { recursive: true, force: true });
+  mkdirSync(dest, { recursive: true });
+  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8'));
+  const manifest = JSON.parse(readFileSync(join(layout, 'blobs/sha256', index.manifests[0].digest.slice(7)), 'utf8'));
+  const blobs = manifest.layers.map((l) => join(layout, 'blobs/sha256', l.digest.slice(7)));
+  const script = blobs.map((b) => `cat '${b}' | gzip -dc | tar -x -C '${dest}'`).join(' && ');
+  const run = await timed('/bin/sh', ['-c', script]);
+  return { seconds: run.seconds };
+}
+
+/** Peak RSS (MiB) of a bare `node` running an empty module, through the same preload as bin/in. */
+async function bareNodeRss() {
+  const empty = join(WORK, 'empty.mjs');
+  writeFileSync(empty, '');
+  const dest = join(WORK, 'out-bare');
+  await timed(process.execPath, ['--import', RSS_PRELOAD, empty, dest]);
+  return Number(readFileSync(join(WORK, 'rss-of-out-bare'), 'utf8')) / 1024;
+}
+
 async function pushLayout(layout, ref) {
   await timed('/usr/bin/skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `oci:${layout}`, `docker://${ref}`]);
   const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8'));
@@ -174,6 +224,47 @@ export async function runInBench({ runs = 3, log = console.log } = {}) {
             : ''),
       );
     }
+    // Same run, realistic image: bin/in's layout against skopeo's dir:, bin/in's rootfs against
+    // the single-pipe floor, and every peak RSS against a bare node's.
+    const { repository, digest } = images.realistic;
+    const t = { layout: [], skopeoDir: [], rootfs: [], floor: [], bareRssMiB: [] };
+    for (let i = 0; i < runs; i++) {
+      const order = ['layout', 'skopeoDir', 'rootfs', 'floor'];
+      if (i % 2) order.reverse();
+      for (const who of order) {
+        const dest = join(WORK, `out-${who}`);
+        if (who === 'layout') t.layout.push((await oursLayout(repository, digest, dest)).seconds);
+        else if (who === 'skopeoDir') t.skopeoDir.push((await skopeoDir(repository, digest, dest)).seconds);
+        else if (who === 'rootfs') t.rootfs.push((await ours(repository, digest, dest)).seconds);
+        else t.floor.push((await pipeFloor(layout, dest)).seconds);
+        rmSync(dest, { recursive: true, force: true });
+      }
+      t.bareRssMiB.push(await bareNodeRss());
+    }
+    const bareRss = Math.max(...t.bareRssMiB);
+    results.vsFloors = {
+      ociLayoutMedianS: median(t.layout),
+      skopeoDirMedianS: median(t.skopeoDir),
+      ociLayoutRatio: median(t.layout) / median(t.skopeoDir),
+      rootfsMedianS: median(t.rootfs),
+      pipeFloorMedianS: median(t.floor),
+      rootfsFloorRatio: median(t.rootfs) / median(t.floor),
+      bareNodeRssMiB: bareRss,
+      realisticRssRatio: results.realistic.peakRssMiB / bareRss,
+      big1GiBRssRatio: results.big1GiB.peakRssMiB / bareRss,
+      samples: t,
+    };
+    const v = results.vsFloors;
+    const f = (x) => x.toFixed(2);
+    log(
+      `in-bench realistic oci-layout: bin/in ${f(v.ociLayoutMedianS)} s, skopeo copy dir: ${f(v.skopeoDirMedianS)} s, ratio ${f(v.ociLayoutRatio)}x (target <= 0.8x)`,
+    );
+    log(
+      `in-bench realistic rootfs: bin/in ${f(v.rootfsMedianS)} s, cat | gzip -dc | tar -x ${f(v.pipeFloorMedianS)} s, ratio ${f(v.rootfsFloorRatio)}x (target <= 1.0x)`,
+    );
+    log(
+      `in-bench peak RSS vs bare node ${bareRss.toFixed(0)} MiB: realistic ${f(v.realisticRssRatio)}x, 1 GiB layer ${f(v.big1GiBRssRatio)}x (target <= 2x)`,
+    );
   } finally {
     await registry.stop();
   }

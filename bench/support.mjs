@@ -10,7 +10,10 @@ import { createGzip } from 'node:zlib';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 // tmpfs keeps disk speed out of the timings; /tmp only where there is no /dev/shm.
-export const BENCH_ROOT = existsSync('/dev/shm') ? '/dev/shm/registry-image-bench' : '/tmp/registry-image-bench';
+// REGISTRY_IMAGE_BENCH_ROOT moves it (two benches at once must not share one).
+export const BENCH_ROOT =
+  process.env.REGISTRY_IMAGE_BENCH_ROOT ??
+  (existsSync('/dev/shm') ? '/dev/shm/registry-image-bench' : '/tmp/registry-image-bench');
 
 export const sha256 = (b) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
@@ -37,6 +40,8 @@ export function timed(cmd, args, input) {
     let err = '';
     child.stdout.on('data', (b) => (out += b));
     child.stderr.on('data', (b) => (err += b));
+    // A tool that exits without reading its (empty) stdin must not fail the bench with EPIPE.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');
     child.once('exit', (code) => {
       const seconds = secondsSince(started);
@@ -56,7 +61,7 @@ export async function startRegistry(dir) {
   const config = join(dir, 'config.yml');
   writeFileSync(
     config,
-    `version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: 127.0.0.1:0\n  secret: bench\n`,
+    `version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\nstorage:\n  cache:\n    blobdescriptor: inmemory\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: 127.0.0.1:0\n  secret: bench\n`,
   );
   const child = spawn('/usr/bin/docker-registry', ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
   const host = await new Promise((resolve, reject) => {

@@ -10,6 +10,21 @@ const stubUnused = {
     b.onResolve({ filter: /^form-data$/ }, () => ({
       path: new URL('./stubs/form-data.mjs', import.meta.url).pathname,
     }));
+    b.onResolve({ filter: /^https-proxy-agent$/ }, () => ({
+      path: new URL('./stubs/https-proxy-agent.mjs', import.meta.url).pathname,
+    }));
+    // axios loads node:http2 at import (~4 ms) for `httpVersion: 2`, which we never ask for:
+    // its two importers get it on first property access instead.
+    b.onLoad({ filter: /[\\/]axios[\\/]lib[\\/](adapters[\\/]http|helpers[\\/]Http2Sessions)\.js$/ }, ({ path }) => {
+      const source = readFileSync(path, 'utf8');
+      const eager = "import http2 from 'http2';";
+      if (!source.includes(eager)) {
+        console.warn(`build: ${path} no longer imports http2 as before; it loads eagerly (slower start)`);
+        return undefined;
+      }
+      const lazy = "const http2 = new Proxy({}, { get: (_, name) => require('node:http2')[name] });";
+      return { contents: source.replace(eager, lazy), loader: 'js' };
+    });
     b.onLoad({ filter: /[\\/]axios[\\/]lib[\\/]adapters[\\/]fetch\.js$/ }, () => ({
       contents: readFileSync(new URL('./stubs/axios-fetch-adapter.mjs', import.meta.url), 'utf8'),
       loader: 'js',

@@ -21,6 +21,8 @@ export interface BaseContainerOptions {
   /** `out` asks for push scope from the start, so one token serves the whole run. */
   readonly push: boolean;
   readonly step: 'check' | 'in' | 'out';
+  /** Registry exchanges in flight at once; the registry client's default when absent. */
+  readonly concurrency?: number;
 }
 
 /**
@@ -62,6 +64,7 @@ export function createBaseContainer(options: BaseContainerOptions): Container {
       pushScope: options.push,
       retry,
       deadline: stepDeadlineFrom(process.env, retry.stepBudget?.startedAtMs),
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     };
   });
   container.loadSync(registryClientModule);
