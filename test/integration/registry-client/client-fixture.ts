@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll } from 'vitest';
 import { memoryLogger, type MemoryLogger } from '../../support/memory-logger';
-import { StaticCredentialsAuth } from '../../../src/adapters/auth/static-credentials-auth';
+import { StaticCredentialsAuth } from '../../support/static-credentials-auth';
 import { DistributionRegistry } from '../../../src/adapters/registry/registry-client';
 import type { RegistryClientOptions } from '../../../src/adapters/registry/registry-client-options';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StaticCredentialsAuth } from '../../../../src/adapters/auth/static-credentials-auth';
+import { StaticCredentialsAuth } from '../../../support/static-credentials-auth';
 import { DistributionRegistry } from '../../../../src/adapters/registry/registry-client';
 import { ResourceError } from '../../../../src/domain/errors';
 import { MediaType } from '../../../../src/domain/media-types';

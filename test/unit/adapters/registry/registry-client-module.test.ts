@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Container } from 'inversify';
 import { describe, expect, it } from 'vitest';
-import { StaticCredentialsAuth } from '../../../../src/adapters/auth/static-credentials-auth';
+import { StaticCredentialsAuth } from '../../../support/static-credentials-auth';
 import { DistributionRegistry } from '../../../../src/adapters/registry/registry-client';
 import { registryClientModule } from '../../../../src/adapters/registry/registry-client-module';
 import { RegistryClientOptions } from '../../../../src/adapters/registry/registry-client-options';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StaticCredentialsAuth } from '../../../../src/adapters/auth/static-credentials-auth';
+import { StaticCredentialsAuth } from '../../../support/static-credentials-auth';
 import { DistributionRegistry } from '../../../../src/adapters/registry/registry-client';
 import type { RegistryClientOptions } from '../../../../src/adapters/registry/registry-client-options';
 import { DigestMismatchError, ResourceError } from '../../../../src/domain/errors';

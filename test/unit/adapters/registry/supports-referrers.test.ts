@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { StaticCredentialsAuth } from '../../../../src/adapters/auth/static-credentials-auth';
+import { StaticCredentialsAuth } from '../../../support/static-credentials-auth';
 import { DistributionRegistry } from '../../../../src/adapters/registry/registry-client';
 import { json, memoryLogger, serve, type TestServer } from './support';
 

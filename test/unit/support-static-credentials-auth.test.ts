@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { StaticCredentialsAuth } from '../../../../src/adapters/auth/static-credentials-auth';
+import { StaticCredentialsAuth } from '../support/static-credentials-auth';
 
-// Lives here because this helper owns test/unit/adapters/registry only; it tests src/adapters/auth.
 describe('StaticCredentialsAuth', () => {
   it('returns Basic credentials for a configured registry and nothing for others', async () => {
     const auth = new StaticCredentialsAuth({ '127.0.0.1:5000': { username: 'alice', password: 'secret' } });

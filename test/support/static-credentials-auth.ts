@@ -1,5 +1,5 @@
-import { canonicalRegistry } from '../../domain/image-reference';
-import type { AuthPort, Credentials } from '../../ports/auth-port';
+import { canonicalRegistry } from '../../src/domain/image-reference';
+import type { AuthPort, Credentials } from '../../src/ports/auth-port';
 
 export interface UsernamePassword {
   readonly username: string;
@@ -7,6 +7,7 @@ export interface UsernamePassword {
 }
 
 /**
+ * A fixed AuthPort for registry-client tests (production credentials come from the providers).
  * Fixed username/password per registry: `source.username/password` for the repository's registry,
  * `registry_mirror.username/password` for the mirror. Registries without an entry are anonymous.
  */
