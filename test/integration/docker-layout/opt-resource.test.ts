@@ -1,68 +1,33 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSampleImage } from '../../../src/main/demo/sample-image';
 import { startRegistry, type RunningRegistry } from '../support/registry-server';
+import { layOutOptResource, runScript, type OptResource } from '../support/opt-resource';
 import { REPO_ROOT } from '../support/run-bin';
 
 const exec = promisify(execFile);
 
-/** What the image's config gives a process: PATH and nothing else (no HOME, no TTY). */
-const IMAGE_ENV = { PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin` };
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runScript(script: string, request: unknown, args: string[] = []): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    // Spawned directly: the kernel reads the wrapper's `#!/usr/bin/env node`, as in the image.
-    const child = spawn(script, args, { env: IMAGE_ENV, cwd: '/', stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
-    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(JSON.stringify(request));
-  });
-}
-
-let ctx: string;
-let image: string;
+let resource: OptResource;
 let opt: string;
+let scratch: string;
 let registry: RunningRegistry;
 
 beforeAll(async () => {
-  ctx = await mkdtemp(join(tmpdir(), 'ri-docker-layout-'));
-  // A private build context, like the Dockerfile's build stage: its own dist/, so building here
-  // never rewrites the dist/ other tests are running from.
-  for (const entry of ['src', 'scripts', 'node_modules', 'package.json', 'tsconfig.json']) {
-    await symlink(join(REPO_ROOT, entry), join(ctx, entry));
-  }
-  await exec(process.execPath, [join(REPO_ROOT, 'scripts/build.mjs')], { cwd: ctx });
-  // Outside the build context: nothing above /opt/resource may lend it a node_modules.
-  image = await mkdtemp(join(tmpdir(), 'ri-docker-image-'));
-  opt = join(image, 'opt/resource');
-  await exec(process.execPath, [
-    join(REPO_ROOT, 'docker/layout.mjs'),
-    join(ctx, 'dist'),
-    opt,
-    join(ctx, 'node_modules'),
-  ]);
+  resource = await layOutOptResource('docker-layout');
+  opt = resource.opt;
+  scratch = await mkdtemp(join(tmpdir(), 'ri-docker-layout-'));
   registry = await startRegistry();
 }, 120_000);
 
 afterAll(async () => {
   await registry?.stop();
-  if (ctx) await rm(ctx, { recursive: true, force: true });
-  if (image) await rm(image, { recursive: true, force: true });
+  await resource?.remove();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
 describe('/opt/resource as the Docker image lays it out', () => {
@@ -80,7 +45,7 @@ describe('/opt/resource as the Docker image lays it out', () => {
   });
 
   it('pushes, checks and fetches against the real registry with an empty environment', async () => {
-    const put = join(ctx, 'put');
+    const put = join(scratch, 'put');
     await mkdir(put, { recursive: true });
     await buildSampleImage(put, { version: '1.0.0', message: 'from /opt/resource' });
     const source = { repository: `${registry.host}/layout/app` };
@@ -102,7 +67,7 @@ describe('/opt/resource as the Docker image lays it out', () => {
     expect(matched.code, matched.stderr).toBe(0);
     expect(JSON.parse(matched.stdout)).toEqual([{ tag: '1.0.0', digest: outResponse.version.digest }]);
 
-    const dest = join(ctx, 'get');
+    const dest = join(scratch, 'get');
     await mkdir(dest);
     const fetched = await runScript(join(opt, 'in'), { source, version: outResponse.version, params: {} }, [dest]);
     expect(fetched.code, fetched.stderr).toBe(0);
@@ -120,7 +85,7 @@ describe('/opt/resource as the Docker image lays it out', () => {
 
 describe('docker/layout.mjs external packages', () => {
   it('copies only the externals the package depends on, with their dependency closure', async () => {
-    const root = join(ctx, 'externals');
+    const root = join(scratch, 'externals');
     const pkg = async (dir: string, name: string, deps: Record<string, string> = {}): Promise<void> => {
       await mkdir(dir, { recursive: true });
       await writeFile(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', dependencies: deps }));
@@ -140,7 +105,7 @@ describe('docker/layout.mjs external packages', () => {
     await pkg(join(nm, 'axios'), 'axios', { 'follow-redirects': '1' });
     await pkg(join(nm, 'follow-redirects'), 'follow-redirects');
     const dest = join(root, 'opt');
-    await exec(process.execPath, [join(REPO_ROOT, 'docker/layout.mjs'), join(ctx, 'dist'), dest, nm]);
+    await exec(process.execPath, [join(REPO_ROOT, 'docker/layout.mjs'), join(REPO_ROOT, 'dist'), dest, nm]);
     const copied = (await readdir(join(dest, 'node_modules'), { recursive: true }))
       .filter((p) => p.endsWith('package.json'))
       .map((p) => dirname(p))

@@ -3,23 +3,19 @@
  * /opt/resource/node_modules, and the bundled check finds it there: google_auth works from the
  * laid-out scripts, outside the repository's node_modules.
  */
-import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { pushImage, randomImage } from '../support/image-fixtures';
 import { startRegistry, type RunningRegistry } from '../support/registry-server';
-import { REPO_ROOT } from '../support/run-bin';
+import { layOutOptResource, type OptResource } from '../support/opt-resource';
 import { startTokenServer, type TokenServer } from '../support/token-server';
 import { startFakeMetadataServer, type FakeMetadataServer } from './fakes/fake-metadata-server';
 import { createGoogleTestEnv, type GoogleTestEnv } from './fakes/google-test-env';
 
-const exec = promisify(execFile);
 const TOKEN = 'ya29.opt-resource';
 
-let ctx: string;
+let resource: OptResource;
 let opt: string;
 let google: GoogleTestEnv;
 let metadata: FakeMetadataServer;
@@ -29,18 +25,8 @@ let digest: string;
 
 beforeAll(async () => {
   // Built in a private context; laid out apart from it, so no parent node_modules can stand in.
-  ctx = await mkdtemp(join(tmpdir(), 'ri-google-layout-'));
-  opt = await mkdtemp(join(tmpdir(), 'ri-google-opt-'));
-  for (const entry of ['src', 'scripts', 'node_modules', 'package.json', 'tsconfig.json']) {
-    await symlink(join(REPO_ROOT, entry), join(ctx, entry));
-  }
-  await exec(process.execPath, [join(REPO_ROOT, 'scripts/build.mjs')], { cwd: ctx });
-  await exec(process.execPath, [
-    join(REPO_ROOT, 'docker/layout.mjs'),
-    join(ctx, 'dist'),
-    join(opt, 'resource'),
-    join(ctx, 'node_modules'),
-  ]);
+  resource = await layOutOptResource('google');
+  opt = resource.opt;
   google = createGoogleTestEnv();
   metadata = await startFakeMetadataServer({ token: TOKEN });
   tokens = await startTokenServer({ users: { oauth2accesstoken: TOKEN }, anonymousActions: [] });
@@ -56,11 +42,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([registry?.stop(), tokens?.stop(), metadata?.stop()]);
   google?.remove();
-  for (const dir of [ctx, opt]) if (dir) await rm(dir, { recursive: true, force: true });
+  await resource?.remove();
 });
 
 it('/opt/resource/check logs in with google_auth using the library it ships', async () => {
-  const script = join(opt, 'resource/check');
+  const script = join(opt, 'check');
   const env = {
     ...google.env,
     PATH: `${dirname(process.execPath)}:${google.env.PATH}`,
