@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { Parser, type ReadEntry } from 'tar';
 import { ResourceError, UnsafeContentError } from '../../domain/errors';
 import type { Logger } from '../../ports/logger';
+import { zstdBackendOf } from './zstd-decompress';
 import { LayerApplier } from './layer-applier';
 import {
   ByteCounter,
@@ -104,7 +105,9 @@ function tarSink(applier: LayerApplier, logger: Logger, what: string): Writable 
 export async function extractLayer(source: Readable, options: ExtractLayerOptions): Promise<LayerCompression> {
   const { paths, chown, logger, what } = options;
   const compression = compressionOf(await peek(source, 4));
-  logger.debug(`${what}: ${compression === 'none' ? 'uncompressed' : compression} tar`);
+  const kind = compression === 'none' ? 'uncompressed' : compression;
+  const decoder = compression === 'zstd' ? ` (${zstdBackendOf() === 'zlib' ? 'libzstd' : 'fzstd'})` : '';
+  logger.debug(`${what}: ${kind} tar${decoder}`);
   const applier = new LayerApplier(paths, chown, logger, what);
   const compressed = new ByteCounter();
   const rule = {

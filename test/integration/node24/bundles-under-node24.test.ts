@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSampleImage } from '../../../src/main/demo/sample-image';
+import { buildImage, layerFromFiles, pushImage } from '../support/image-fixtures';
 import { runProcess } from '../image/run-process';
 import { startRegistry, type RunningRegistry } from '../support/registry-server';
 import { REPO_ROOT } from '../support/run-bin';
@@ -64,6 +65,24 @@ describe('the bundles under the shipped Node', () => {
     expect(fetched.code, fetched.stderr).toBe(0);
     expect(await readFile(join(dest, 'rootfs/app/message.txt'), 'utf8')).toBe('under node 24\n');
     expect((await readFile(join(dest, 'digest'), 'utf8')).trim()).toBe(pushedVersion.digest);
+  });
+});
+
+describe('zstd layers: libzstd under the shipped Node, fzstd under Node 20', () => {
+  it('unpacks the same zstd layer with each runtime’s decoder', async () => {
+    const layer = layerFromFiles([{ path: 'app/zstd.txt', content: 'decoded\n' }], { compression: 'zstd' });
+    const digest = await pushImage(registry, 'node24/zstd', 'v1', buildImage({ layers: [layer] }));
+    const source = { repository: `${registry.host}/node24/zstd`, debug: true };
+    for (const [node, decoder] of [
+      [node24, 'libzstd'],
+      [process.execPath, 'fzstd'],
+    ] as const) {
+      const dest = await mkdtemp(join(work, `zstd-${decoder}-`));
+      const fetched = await step(node, 'in', { source, version: { tag: 'v1', digest }, params: {} }, [dest]);
+      expect(fetched.code, fetched.stderr).toBe(0);
+      expect(fetched.stderr).toContain(`layer 1/1 (${layer.digest}): zstd tar (${decoder})`);
+      expect(await readFile(join(dest, 'rootfs/app/zstd.txt'), 'utf8')).toBe('decoded\n');
+    }
   });
 });
 
