@@ -607,7 +607,7 @@ describe('rootfs unpacking: debug output', () => {
     expect(f.progress).toEqual([]);
     const lines = f.logger.lines.join('\n');
     expect(lines).toMatch(/debug: extracting layer 1\/2 \(sha256:[0-9a-f]{64}\)/);
-    expect(lines).toMatch(/: zstd tar$/m);
+    expect(lines).toMatch(/: zstd tar \((libzstd|fzstd)\)$/m);
     expect(lines).toMatch(/: hardlink b -> a$/m);
     expect(lines).toMatch(/: skipping CharacterDevice entry null$/m);
     expect(lines).toMatch(/layer 2\/2 \(sha256:[0-9a-f]{64}\): whiteout \.wh\.a$/m);
