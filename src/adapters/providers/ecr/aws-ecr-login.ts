@@ -1,5 +1,6 @@
 import { ResourceError } from '../../../domain/errors';
 import type { Logger } from '../../../ports/logger';
+import { awsRequestHandler } from './aws-request-handler';
 import { decodeAuthorizationToken, type EcrAuthorization } from './ecr-authorization';
 import { EcrLoginError } from './ecr-login-error';
 import { type EcrSettings } from './ecr-settings';
@@ -13,14 +14,12 @@ interface AwsCredentials {
 /** A stable session name, so CloudTrail shows which tool assumed the role. */
 export const ROLE_SESSION_NAME = 'concourse-registry-image';
 
-/** AWS calls get bounded waits: a black-holed endpoint must not hang the step. */
-const REQUEST_HANDLER = { connectionTimeout: 10_000, requestTimeout: 60_000 };
-
 /**
  * The Go resource's AuthenticateToECR with the AWS SDK for JavaScript: credentials (the request's
  * keys, else the SDK's default Node chain), one AssumeRole per configured role, each signed with
  * the previous credentials, then GetAuthorizationToken. The SDK is loaded here, only for steps
- * that use ECR; endpoints follow the SDK's own settings (`AWS_ENDPOINT_URL_STS`, `…_ECR`).
+ * that use ECR; endpoints follow the SDK's own settings (`AWS_ENDPOINT_URL_STS`, `…_ECR`) and are
+ * reached through `HTTPS_PROXY` unless `NO_PROXY` covers them (aws-request-handler.ts).
  */
 export async function loginToEcr(settings: EcrSettings, logger: Logger): Promise<EcrAuthorization> {
   quietNodeVersionWarning();
@@ -40,7 +39,7 @@ export async function loginToEcr(settings: EcrSettings, logger: Logger): Promise
     '@aws-sdk/client-ecr',
     () => import('@aws-sdk/client-ecr'),
   );
-  const client = new ECRClient({ region: settings.region, credentials, requestHandler: REQUEST_HANDLER });
+  const client = new ECRClient({ region: settings.region, credentials, requestHandler: awsRequestHandler() });
   const what = `${subject}: GetAuthorizationToken failed`;
   try {
     const result = await client.send(new GetAuthorizationTokenCommand({})).catch((error: unknown) => {
@@ -82,8 +81,11 @@ async function defaultChainCredentials(
     '@aws-sdk/credential-providers',
     () => import('@aws-sdk/credential-providers'),
   );
-  // The region is for STS, which a web identity token or a profile's role is exchanged with.
-  const provider = fromNodeProviderChain({ clientConfig: { region: settings.region } });
+  // The region and the proxy-aware handler are for STS, which a web identity token or a profile's
+  // role is exchanged with.
+  const provider = fromNodeProviderChain({
+    clientConfig: { region: settings.region, requestHandler: awsRequestHandler() },
+  });
   // Keys in the environment come first and need no call; a failure past them is most often the
   // EKS web identity exchange, so name its role when it is configured.
   const webRole = process.env.AWS_WEB_IDENTITY_TOKEN_FILE ? process.env.AWS_ROLE_ARN : undefined;
@@ -102,7 +104,7 @@ async function assumeRole(
   what: string,
 ): Promise<AwsCredentials> {
   const { STSClient, AssumeRoleCommand } = await loadSdk('@aws-sdk/client-sts', () => import('@aws-sdk/client-sts'));
-  const client = new STSClient({ region, credentials, requestHandler: REQUEST_HANDLER });
+  const client = new STSClient({ region, credentials, requestHandler: awsRequestHandler() });
   try {
     const result = await client
       .send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: ROLE_SESSION_NAME }))
