@@ -102,7 +102,7 @@ export function parseJsonText(text: string): JsonValue {
         skipWhitespace();
         expect(':');
         const value = parseValue(depth + 1);
-        if (Object.prototype.hasOwnProperty.call(obj, key)) fail(`duplicate key "${key}"`);
+        if (Object.prototype.hasOwnProperty.call(obj, key)) fail(`duplicate key ${JSON.stringify(key)}`);
         Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
         skipWhitespace();
         if (text[pos] === ',') pos++;
@@ -136,7 +136,7 @@ export function parseJsonText(text: string): JsonValue {
     if (c === 'n') return (expect('null'), null);
     NUMBER.lastIndex = pos;
     const m = NUMBER.exec(text);
-    if (!m) return fail(pos >= text.length ? 'unexpected end of input' : `unexpected character "${c}"`);
+    if (!m) return fail(pos >= text.length ? 'unexpected end of input' : `unexpected character ${JSON.stringify(c)}`);
     pos += m[0].length;
     return new JsonNumber(m[0]);
   };

@@ -192,7 +192,8 @@ function convertObject(
     const fieldType = Object.prototype.hasOwnProperty.call(type.object, key) ? type.object[key] : undefined;
     const fieldPath = path === '' ? key : `${path}.${key}`;
     if (fieldType === undefined) {
-      throw new InvalidRequestError(`unknown field "${fieldPath}" in request`);
+      // JSON quoting: a key or value from the request may hold a newline, and an error is one line.
+      throw new InvalidRequestError(`unknown field ${JSON.stringify(fieldPath)} in request`);
     }
     // Concourse and YAML produce explicit nulls for unset values; the Go resource treats them as absent.
     if (fieldValue === null) continue;
@@ -233,7 +234,9 @@ export function parseInRequest(text: string): InRequest {
     return { ...parsed, params: { ...params, format } };
   // As in Go, an unknown format fails only when something is downloaded; absent means rootfs.
   if (format !== undefined && !params.skip_download) {
-    throw new InvalidRequestError(`params.format must be one of rootfs, oci, oci-layout; got "${format}"`);
+    throw new InvalidRequestError(
+      `params.format must be one of rootfs, oci, oci-layout; got ${JSON.stringify(format)}`,
+    );
   }
   return { ...parsed, params };
 }

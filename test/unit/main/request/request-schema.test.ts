@@ -137,3 +137,13 @@ describe('request parsing (Go field names and types)', () => {
     });
   });
 });
+
+describe('request errors stay on one line', () => {
+  const digest = `sha256:${'0'.repeat(64)}`;
+  it('quotes values and keys that hold newlines (found by the fuzz test)', () => {
+    const format = JSON.stringify({ source: { repository: 'r' }, version: { digest }, params: { format: '\n' } });
+    expect(() => parseInRequest(format)).toThrow('params.format must be one of rootfs, oci, oci-layout; got "\\n"');
+    const key = JSON.stringify({ source: { repository: 'r', 'a\nb': 1 } });
+    expect(() => parseCheckRequest(key)).toThrow('unknown field "source.a\\nb" in request');
+  });
+});
