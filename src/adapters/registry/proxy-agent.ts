@@ -28,19 +28,7 @@ export class TunnelingAgent extends HttpsAgent {
     options: RequestOptions & ConnectionOptions,
     callback?: (err: Error | null, stream: Duplex) => void,
   ): undefined {
-    const host = options.hostname ?? options.host ?? 'localhost';
-    const port = Number(options.port ?? 443);
-    openTunnel(this.proxy, host, port, this.connectTimeoutMs, this.proxyCa).then(
-      (socket) => {
-        // Agent options (ca, rejectUnauthorized) and the request's servername are already merged in.
-        const { agent: _agent, ...tlsOptions } = options;
-        callback?.(null, tlsConnect({ ...tlsOptions, socket, host, port }));
-      },
-      (error: unknown) => {
-        // Node ignores the stream argument when there is an error; its type just cannot say so.
-        callback?.(error instanceof Error ? error : new Error(String(error)), undefined as never);
-      },
-    );
+    tlsThroughTunnel(this.proxy, options, this.connectTimeoutMs, this.proxyCa, callback);
     return undefined;
   }
 }
@@ -63,13 +51,7 @@ export class ForwardingAgent extends HttpAgent {
     // Node's Agent has no public hook before the request line is written; addRequest runs first.
     const internals = this as unknown as AgentInternals;
     const addRequest = internals.addRequest.bind(this);
-    internals.addRequest = (request, requestOptions) => {
-      const host = requestOptions.hostname ?? requestOptions.host ?? 'localhost';
-      const authority = requestOptions.port ? `${bracketed(host)}:${String(requestOptions.port)}` : bracketed(host);
-      request.path = `http://${authority}${request.path}`;
-      if (proxy.authorization) request.setHeader('Proxy-Authorization', proxy.authorization);
-      addRequest(request, { ...requestOptions, host: proxy.hostname, hostname: proxy.hostname, port: proxy.port });
-    };
+    internals.addRequest = (request, requestOptions) => forwardToProxy(proxy, request, requestOptions, addRequest);
   }
 
   override createConnection(
@@ -81,7 +63,47 @@ export class ForwardingAgent extends HttpAgent {
   }
 }
 
-function proxyTlsOptions(proxy: ProxyServer, ca: string[] | undefined): ConnectionOptions {
+/**
+ * TLS to `options.host` inside a CONNECT tunnel through `proxy`, handed to an Agent's
+ * `createConnection` callback. Agent options (ca, rejectUnauthorized) and the request's
+ * servername are already merged into `options`.
+ */
+export function tlsThroughTunnel(
+  proxy: ProxyServer,
+  options: RequestOptions & ConnectionOptions,
+  timeoutMs: number,
+  proxyCa: string[] | undefined,
+  callback?: (err: Error | null, stream: Duplex) => void,
+): void {
+  const host = options.hostname ?? options.host ?? 'localhost';
+  const port = Number(options.port ?? 443);
+  openTunnel(proxy, host, port, timeoutMs, proxyCa).then(
+    (socket) => {
+      const { agent: _agent, ...tlsOptions } = options;
+      callback?.(null, tlsConnect({ ...tlsOptions, socket, host, port }));
+    },
+    (error: unknown) => {
+      // Node ignores the stream argument when there is an error; its type just cannot say so.
+      callback?.(error instanceof Error ? error : new Error(String(error)), undefined as never);
+    },
+  );
+}
+
+/** Rewrites a plain HTTP request for a forward proxy (absolute URI, Proxy-Authorization) and queues it there. */
+export function forwardToProxy(
+  proxy: ProxyServer,
+  request: ClientRequest,
+  requestOptions: RequestOptions,
+  addRequest: (request: ClientRequest, options: RequestOptions) => void,
+): void {
+  const host = requestOptions.hostname ?? requestOptions.host ?? 'localhost';
+  const authority = requestOptions.port ? `${bracketed(host)}:${String(requestOptions.port)}` : bracketed(host);
+  request.path = `http://${authority}${request.path}`;
+  if (proxy.authorization) request.setHeader('Proxy-Authorization', proxy.authorization);
+  addRequest(request, { ...requestOptions, host: proxy.hostname, hostname: proxy.hostname, port: proxy.port });
+}
+
+export function proxyTlsOptions(proxy: ProxyServer, ca: string[] | undefined): ConnectionOptions {
   return {
     host: proxy.hostname,
     port: proxy.port,

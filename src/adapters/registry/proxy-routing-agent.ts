@@ -2,8 +2,7 @@ import { Agent as HttpAgent, type ClientRequest, type RequestOptions } from 'nod
 import { Agent as HttpsAgent, type AgentOptions as HttpsAgentOptions } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { ipFamily } from './ip-family';
-import { openTunnel } from './proxy-agent';
+import { forwardToProxy, proxyTlsOptions, tlsThroughTunnel } from './proxy-agent';
 import { proxyFor, type ProxyEnvironment, type ProxyServer } from './proxy-environment';
 
 /**
@@ -29,21 +28,10 @@ export class ProxyRoutingHttpsAgent extends HttpsAgent {
     options: RequestOptions & ConnectionOptions,
     callback?: (err: Error | null, stream: Duplex) => void,
   ): Duplex | null | undefined {
-    const host = options.hostname ?? options.host ?? 'localhost';
-    const port = Number(options.port ?? 443);
-    const proxy = this.route(host, port);
+    const proxy = this.route(options.hostname ?? options.host ?? 'localhost', Number(options.port ?? 443));
     // https.Agent's own createConnection is synchronous: the Agent takes the returned socket.
     if (!proxy) return super.createConnection(options, callback);
-    openTunnel(proxy, host, port, this.connectTimeoutMs, undefined).then(
-      (socket) => {
-        const { agent: _agent, ...tlsOptions } = options;
-        callback?.(null, tlsConnect({ ...tlsOptions, socket, host, port }));
-      },
-      (error: unknown) => {
-        // Node ignores the stream argument when there is an error; its type just cannot say so.
-        callback?.(error instanceof Error ? error : new Error(String(error)), undefined as never);
-      },
-    );
+    tlsThroughTunnel(proxy, options, this.connectTimeoutMs, undefined, callback);
     return undefined;
   }
 }
@@ -73,9 +61,7 @@ export class ProxyRoutingHttpAgent extends HttpAgent {
         addRequest(request, requestOptions);
         return;
       }
-      request.path = `${targetUrl('http', host, port).origin}${request.path}`;
-      if (proxy.authorization) request.setHeader('Proxy-Authorization', proxy.authorization);
-      addRequest(request, { ...requestOptions, host: proxy.hostname, hostname: proxy.hostname, port: proxy.port });
+      forwardToProxy(proxy, request, requestOptions, addRequest);
     };
   }
 
@@ -91,11 +77,7 @@ export class ProxyRoutingHttpAgent extends HttpAgent {
     const proxy = this.proxies.http;
     const toProxy = proxy?.tls && options.host === proxy.hostname && Number(options.port) === proxy.port;
     if (!toProxy) return super.createConnection(options, callback);
-    return tlsConnect({
-      host: proxy.hostname,
-      port: proxy.port,
-      ...(ipFamily(proxy.hostname) === 0 ? { servername: proxy.hostname } : {}),
-    });
+    return tlsConnect(proxyTlsOptions(proxy, undefined));
   }
 }
 
