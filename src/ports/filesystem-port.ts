@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { ResourceError } from '../domain/errors';
 
 export const FilesystemPort = Symbol('FilesystemPort');
 
@@ -15,4 +16,12 @@ export interface FilesystemPort {
   openRead(path: string): Readable;
   /** Expand a glob relative to `cwd`; results are absolute, sorted. */
   glob(pattern: string, cwd: string): Promise<string[]>;
+}
+
+/** Local I/O failed (the destination or source directory Concourse hands us). */
+export class FilesystemError extends ResourceError {
+  override readonly name = 'FilesystemError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('FILESYSTEM', message, options);
+  }
 }
