@@ -99,7 +99,9 @@ describe.concurrent('rate limits in the in/out steps, against the real registry'
     ]);
     const started = Date.now();
     const error = await client.getManifest(repo, 'v1').catch((e: unknown) => e);
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // No wait at all: one request (asserted below) and far less than any backoff step; the bound is
+    // loose because the suite shares two cores (1.2 s was seen under full load).
+    expect(Date.now() - started).toBeLessThan(4_000);
     expect(error).toMatchObject({
       code: 'REGISTRY',
       message: expect.stringMatching(
