@@ -1,10 +1,9 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { injectable } from 'inversify';
 import { ResourceError } from '../../domain/errors';
 import type { ImageInput, ImageInputPort } from '../../ports/image-input-port';
 import { DockerArchiveInput } from './docker-archive-input';
 import { DirectoryFileTree, TarFileTree } from './file-tree';
-import { goGlob } from './go-glob';
 import { OciLayoutInput } from './oci-layout-input';
 
 /**
@@ -15,20 +14,6 @@ import { OciLayoutInput } from './oci-layout-input';
  */
 @injectable()
 export class FsImageInputs implements ImageInputPort {
-  glob(pattern: string, dir: string): Promise<string[]> {
-    return goGlob(pattern, dir);
-  }
-
-  async readText(path: string): Promise<string> {
-    try {
-      return await readFile(path, 'utf8');
-    } catch (error) {
-      throw new ResourceError('FILESYSTEM', `failed to read file at "${path}": ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-  }
-
   async open(path: string): Promise<ImageInput> {
     const info = await stat(path);
     if (info.isDirectory()) {

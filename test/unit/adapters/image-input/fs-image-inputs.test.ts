@@ -218,10 +218,4 @@ describe('FsImageInputs', () => {
     mkdirSync(plainDir);
     await expect(inputs.open(plainDir)).rejects.toThrow('not an OCI layout');
   });
-
-  it('reads the additional tags file and reports a missing one by path', async () => {
-    writeFileSync(join(dir, 'tags'), 'a b\n');
-    expect(await inputs.readText(join(dir, 'tags'))).toBe('a b\n');
-    await expect(inputs.readText(join(dir, 'nope'))).rejects.toThrow(`failed to read file at "${join(dir, 'nope')}"`);
-  });
 });
