@@ -21,7 +21,7 @@ export interface FilesystemPort {
 
 /** Local I/O failed (the destination or source directory Concourse hands us). */
 export class FilesystemError extends ResourceError {
-  override readonly name = 'FilesystemError';
+  override readonly name: string = 'FilesystemError';
   constructor(message: string, options?: { cause?: unknown }) {
     super('FILESYSTEM', message, options);
   }

@@ -1,10 +1,10 @@
 import { stat } from 'node:fs/promises';
 import { injectable } from 'inversify';
-import { ResourceError } from '../../domain/errors';
 import type { ImageInput, ImageInputPort } from '../../ports/image-input-port';
 import { DockerArchiveInput } from './docker-archive-input';
 import { DirectoryFileTree, TarFileTree } from './file-tree';
 import { OciLayoutInput } from './oci-layout-input';
+import { FilesystemError } from '../../ports/filesystem-port';
 
 /**
  * Image inputs on the local filesystem. The kind is detected from the content: a directory is an
@@ -19,15 +19,14 @@ export class FsImageInputs implements ImageInputPort {
     if (info.isDirectory()) {
       const tree = new DirectoryFileTree(path);
       if ((await tree.size('index.json')) === undefined) {
-        throw new ResourceError('FILESYSTEM', `${path} is a directory but not an OCI layout (no index.json)`);
+        throw new FilesystemError(`${path} is a directory but not an OCI layout (no index.json)`);
       }
       return OciLayoutInput.open(tree, 'oci-layout');
     }
     const tree = await TarFileTree.open(path);
     if (tree.has('index.json')) return OciLayoutInput.open(tree, 'oci-archive');
     if (tree.has('manifest.json')) return DockerArchiveInput.open(tree);
-    throw new ResourceError(
-      'FILESYSTEM',
+    throw new FilesystemError(
       `${path} is neither an OCI archive (index.json) nor a docker save tarball (manifest.json)`,
     );
   }

@@ -2,6 +2,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { injectable } from 'inversify';
 import { ResourceError } from '../../domain/errors';
+import { FilesystemError } from '../../ports/filesystem-port';
+import { RegistryError } from '../../ports/registry-errors';
 import type { ImageOutputPort, ImageToWrite, OciLayoutContent } from '../../ports/image-output-port';
 import type { Logger } from '../../ports/logger';
 import { trackIncomplete } from '../incomplete-paths';
@@ -25,8 +27,11 @@ export interface FsImageOutputOptions {
 
 function wrapFilesystem(error: unknown, what: string): never {
   if (error instanceof ResourceError) throw error;
-  const code = typeof (error as NodeJS.ErrnoException).syscall === 'string' ? 'FILESYSTEM' : 'REGISTRY';
-  throw new ResourceError(code, `${what}: ${(error as Error).message}`, { cause: error });
+  const message = `${what}: ${(error as Error).message}`;
+  // Local I/O names its syscall; anything else is the image's content, which came from the registry.
+  if (typeof (error as NodeJS.ErrnoException).syscall === 'string')
+    throw new FilesystemError(message, { cause: error });
+  throw new RegistryError(message, { cause: error });
 }
 
 /** The destination directory on the local filesystem, in the three formats of the Go resource. */

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { inject, injectable, optional } from 'inversify';
-import { InvalidRequestError, NotFoundError } from '../../domain/errors';
+import { InvalidRequestError } from '../../domain/errors';
+import { NotFoundError } from '../../ports/registry-errors';
 import { isDigest } from '../../domain/digest';
 import { formatRepository, type RepositoryRef } from '../../domain/image-reference';
 import { FilesystemPort } from '../../ports/filesystem-port';

@@ -10,6 +10,7 @@ import {
   type TargetsSigned,
 } from './tuf-metadata';
 import { verifyRoleSignatures } from './tuf-signatures';
+import { RegistryError } from '../../../ports/registry-errors';
 
 /** A Notary collection as published, its signature chain checked from the root down. */
 export interface Collection {
@@ -24,7 +25,7 @@ export class UninitialisedCollectionError extends ResourceError {
 
 function untrusted(gun: string, error: unknown): never {
   if (error instanceof MetadataError) {
-    throw new ResourceError('REGISTRY', `trust data of ${gun} failed verification: ${error.message}`, { cause: error });
+    throw new RegistryError(`trust data of ${gun} failed verification: ${error.message}`, { cause: error });
   }
   throw error;
 }
@@ -73,7 +74,7 @@ export async function loadDelegation(
   role: string,
 ): Promise<TargetsSigned> {
   const delegation = collection.targets.delegations.roles.find((r) => r.name === role);
-  if (!delegation) throw new ResourceError('REGISTRY', `targets.json of ${gun} has no delegation ${role}`);
+  if (!delegation) throw new RegistryError(`targets.json of ${gun} has no delegation ${role}`);
   const bytes = await http.fetchRole(role);
   if (!bytes) return emptyTargets();
   try {

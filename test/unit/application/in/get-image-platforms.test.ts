@@ -8,7 +8,8 @@ import { InMemoryRegistry } from '../../../../src/adapters/memory/in-memory-regi
 import { GetImage } from '../../../../src/application/in/get-image';
 import { configuredTarget } from '../../../../src/application/mirror-plan';
 import type { InRequest } from '../../../../src/application/request-types';
-import { InvalidRequestError, NotFoundError } from '../../../../src/domain/errors';
+import { InvalidRequestError } from '../../../../src/domain/errors';
+import { NotFoundError } from '../../../../src/ports/registry-errors';
 import { parseRepository, type RepositoryRef } from '../../../../src/domain/image-reference';
 import {
   buildImage,

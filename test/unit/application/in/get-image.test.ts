@@ -19,6 +19,8 @@ import {
   type Platform,
 } from '../../../integration/support/image-fixtures';
 import { RecordingLogger, tempDir } from '../../adapters/image-output/unpack-fixture';
+import { InvalidRequestError } from '../../../../src/domain/errors';
+import { NotFoundError } from '../../../../src/ports/registry-errors';
 
 const HOST = { os: 'linux', architecture: 'amd64' };
 
@@ -207,7 +209,7 @@ describe('GetImage: rootfs (default format)', () => {
     const index = buildIndex([appImage({ os: 'linux', architecture: 'arm64' })]);
     push(registry, REPO, index);
     await expect(useCase.run(request(index.digest), dest)).rejects.toMatchObject({
-      code: 'NOT_FOUND',
+      name: NotFoundError.name,
       message: `registry.test/team/app@${index.digest} has no image for platform linux/amd64 (it has: linux/arm64)`,
     });
   });
@@ -216,16 +218,16 @@ describe('GetImage: rootfs (default format)', () => {
     const { registry, useCase, dest } = setup();
     const missing = `sha256:${'0'.repeat(64)}`;
     await expect(useCase.run(request(missing), dest)).rejects.toMatchObject({
-      code: 'NOT_FOUND',
+      name: NotFoundError.name,
       message: `image registry.test/team/app@${missing} not found`,
     });
     registry.calls.length = 0;
-    await expect(useCase.run(request(missing, { params: { label_regex: '(' } }), dest)).rejects.toMatchObject({
-      code: 'INVALID_REQUEST',
-    });
+    await expect(useCase.run(request(missing, { params: { label_regex: '(' } }), dest)).rejects.toBeInstanceOf(
+      InvalidRequestError,
+    );
     const source = { repository: 'registry.test/team/app', annotation_regex: '(?<=org\\.)image' };
     await expect(useCase.run(request(missing, { source }), dest)).rejects.toMatchObject({
-      code: 'INVALID_REQUEST',
+      name: InvalidRequestError.name,
       message:
         'source.annotation_regex "(?<=org\\.)image" is not a valid regular expression (Go RE2 syntax): invalid named capture: `(?<=org\\.)image`',
     });
@@ -320,7 +322,7 @@ describe('GetImage: platform choice, as the Go resource makes it', () => {
     // As in Go: a nested index without platform is linux/amd64, so arm64 is not looked for inside.
     await expect(
       useCase.run(request(outer.digest, { params: { platform: { architecture: 'arm64' } } }), tempDir()),
-    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    ).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('narrows by variant only when one is asked for (an extension: Go cannot ask)', async () => {
@@ -359,9 +361,9 @@ describe('GetImage: skip_download', () => {
   it('fails like the Go resource when the registry no longer has the digest', async () => {
     const { useCase, dest } = setup();
     const missing = `sha256:${'0'.repeat(64)}`;
-    await expect(useCase.run(request(missing, { params: { skip_download: true } }), dest)).rejects.toMatchObject({
-      code: 'NOT_FOUND',
-    });
+    await expect(useCase.run(request(missing, { params: { skip_download: true } }), dest)).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
   });
 
   it('still reports matching labels (from the config) and annotations, downloading no layer', async () => {
