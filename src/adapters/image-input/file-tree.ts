@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { type Readable } from 'node:stream';
-import { type ResourceError, UnsafeContentError } from '../../domain/errors';
+import { UnsafeContentError } from '../../domain/errors';
 import { indexTar, normalizeTarName, type TarEntryLocation } from './tar-index';
 import { FilesystemError } from '../../ports/filesystem-port';
 
@@ -24,7 +24,7 @@ export interface FileTree {
   head(name: string, length: number): Promise<Buffer>;
 }
 
-function missing(tree: string, name: string): ResourceError {
+function missing(tree: string, name: string): FilesystemError {
   return new FilesystemError(`${name} not found in ${tree}`);
 }
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type * as AzureIdentity from '@azure/identity';
-import { type ResourceError, ConfigurationError } from '../../../domain/errors';
+import { ConfigurationError } from '../../../domain/errors';
 import type { AzureCloud } from './azure-cloud';
 import { AuthenticationError } from '../../../ports/registry-errors';
 
@@ -18,7 +18,7 @@ export interface EntraToken {
 
 /** Where the step gets an Entra ID access token for the cloud's management scope. */
 export interface EntraTokens {
-  /** A fresh token each call (renewal asks again); throws one ResourceError line when no identity answers. */
+  /** A fresh token each call (renewal asks again); throws an AuthenticationError or ConfigurationError when no identity answers. */
   token(request: EntraTokenRequest): Promise<EntraToken>;
 }
 
@@ -99,7 +99,7 @@ async function loadIdentityLibrary(): Promise<typeof AzureIdentity> {
   }
 }
 
-function noIdentity(tried: readonly string[], cause: unknown): ResourceError {
+function noIdentity(tried: readonly string[], cause: unknown): AuthenticationError {
   return new AuthenticationError(`no Azure identity gave an Entra ID token; tried ${tried.join('; ')}`, {
     cause,
   });

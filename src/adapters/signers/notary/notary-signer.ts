@@ -1,4 +1,4 @@
-import { ConfigurationError, type ResourceError } from '../../../domain/errors';
+import { ConfigurationError } from '../../../domain/errors';
 import type { Source } from '../../../application/request-types';
 import type { Logger } from '../../../ports/logger';
 import { SigningError, type PushedImage, type SignerPort } from '../../../ports/signer-port';
@@ -99,7 +99,7 @@ export class NotarySigner implements SignerPort {
     return plan;
   }
 
-  private notAuthorised(collection: Collection, tag: string): ResourceError {
+  private notAuthorised(collection: Collection, tag: string): AuthenticationError {
     const listed = collection.root.roles.targets?.keyids ?? [];
     const delegations = collection.targets.delegations.roles.map((r) => r.name);
     return new AuthenticationError(
