@@ -1,9 +1,9 @@
-import { NotFoundError, ResourceError } from '../domain/errors';
 import { formatRepository, type RepositoryRef } from '../domain/image-reference';
 import type { ImageManifest } from '../domain/manifest';
 import type { ManifestContent, RegistryPort } from '../ports/registry-port';
 import { fetchManifest, parseManifestContent } from './manifest-content';
 import { describePlatforms, formatPlatform, selectPlatform, type WantedPlatform } from './platform-selection';
+import { RegistryError, NotFoundError } from '../ports/registry-errors';
 
 /** One image manifest of a version, with its exact bytes. */
 export interface PlatformImage {
@@ -30,8 +30,7 @@ export async function imageForPlatform(
     const parsed = parseManifestContent(repo, content);
     if (parsed.kind === 'image') return { content, manifest: parsed.manifest };
     if (depth === MAX_INDEX_DEPTH) {
-      throw new ResourceError(
-        'REGISTRY',
+      throw new RegistryError(
         `${formatRepository(repo)}@${root.digest}: image indexes nest deeper than ${MAX_INDEX_DEPTH} levels`,
       );
     }

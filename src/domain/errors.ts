@@ -1,7 +1,9 @@
 /**
- * One error taxonomy for the whole resource. Every failure that reaches an entrypoint is
- * (or is wrapped into) a ResourceError, which the entrypoint prints as one line on stderr.
- * `code` is stable and machine-readable; `message` is for people and must never hold secrets.
+ * One error taxonomy for the whole resource, told apart by subclass (instanceof), never by code.
+ * The domain holds only the domain's errors; registry, network and authentication failures are
+ * in src/ports/registry-errors.ts, FilesystemError beside FilesystemPort. The entrypoint renders
+ * any of them as one line (src/main/render-failure.ts); `message` must never hold secrets.
+ * TRANSITION (issue 17): `code` goes once the registry adapter stops passing one.
  */
 export type ErrorCode =
   | 'INVALID_REQUEST' // malformed JSON, unknown field, wrong type, bad regex/constraint
@@ -27,28 +29,21 @@ export class ResourceError extends Error {
 }
 
 export class InvalidRequestError extends ResourceError {
-  override readonly name = 'InvalidRequestError';
+  override readonly name: string = 'InvalidRequestError';
   constructor(message: string) {
     super('INVALID_REQUEST', message);
   }
 }
 
 export class ConfigurationError extends ResourceError {
-  override readonly name = 'ConfigurationError';
+  override readonly name: string = 'ConfigurationError';
   constructor(message: string, options?: { cause?: unknown }) {
     super('CONFIGURATION', message, options);
   }
 }
 
-export class NotFoundError extends ResourceError {
-  override readonly name = 'NotFoundError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('NOT_FOUND', message, options);
-  }
-}
-
 export class DigestMismatchError extends ResourceError {
-  override readonly name = 'DigestMismatchError';
+  override readonly name: string = 'DigestMismatchError';
   constructor(
     readonly expected: string,
     readonly actual: string,
@@ -59,7 +54,7 @@ export class DigestMismatchError extends ResourceError {
 }
 
 export class UnsafeContentError extends ResourceError {
-  override readonly name = 'UnsafeContentError';
+  override readonly name: string = 'UnsafeContentError';
   constructor(message: string) {
     super('UNSAFE_CONTENT', message);
   }

@@ -1,7 +1,7 @@
 import { constants } from 'node:os';
-import { ResourceError } from '../domain/errors';
 import { redactSecrets } from '../adapters/logging/stderr-logger';
 import { removeIncomplete } from '../adapters/incomplete-paths';
+import { renderFailure } from './render-failure';
 
 export interface EntrypointContext {
   /** The whole request text from stdin. */
@@ -20,15 +20,6 @@ export interface StepOutcome {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ').trim();
-}
-
-function describeUnexpected(error: unknown): string {
-  if (error instanceof Error) return `unexpected error: ${error.message}`;
-  return `unexpected error: ${String(error)}`;
 }
 
 /**
@@ -50,8 +41,7 @@ export async function executeStep(
     });
     return { code: 0, stdout: `${JSON.stringify(result)}\n`, stderr: '' };
   } catch (error) {
-    const message = error instanceof ResourceError ? error.message : describeUnexpected(error);
-    let stderr = `${name}: ${oneLine(redactSecrets(message, secrets))}\n`;
+    let stderr = `${name}: ${renderFailure(error, secrets)}\n`;
     if (input.trace === true && error instanceof Error && error.stack) {
       stderr += `${redactSecrets(error.stack, secrets)}\n`;
     }
@@ -102,7 +92,7 @@ export async function runEntrypoint(name: string, step: Step): Promise<void> {
   try {
     stdin = await readStdin();
   } catch (error) {
-    process.stderr.write(`${name}: reading the request from stdin: ${oneLine(describeUnexpected(error))}\n`);
+    process.stderr.write(`${name}: reading the request from stdin: ${renderFailure(error)}\n`);
     exit(1);
     return;
   }

@@ -35,12 +35,11 @@ export interface ImageInput {
   close(): Promise<void>;
 }
 
-/** The `out` step's SRC side: locating the image file(s) and reading them. */
+/**
+ * Where `out` reads an image from: one store, several formats (docker save, OCI archive, OCI
+ * layout). Finding the path (the `image` glob) is file work, done through FilesystemPort.
+ */
 export interface ImageInputPort {
-  /** Go `filepath.Glob` semantics on `pattern` joined to `dir`; absolute paths, sorted. */
-  glob(pattern: string, dir: string): Promise<string[]>;
-  /** A small text file under SRC (additional_tags). */
-  readText(path: string): Promise<string>;
   /** Detect the kind from the content and open it. */
   open(path: string): Promise<ImageInput>;
 }

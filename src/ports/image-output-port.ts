@@ -32,12 +32,12 @@ export interface OciLayoutContent {
   readonly openBlob: OpenBlob;
 }
 
-/** The files a `get` step leaves in its destination directory. Each write replaces what a failed earlier attempt left. */
+/**
+ * Where `in` writes an image, in one of the Go resource's three formats. Each write replaces what
+ * a failed earlier attempt left. The small files beside it (version files, `metadata.json`,
+ * `labels.json`) are file work, done through FilesystemPort.
+ */
 export interface ImageOutputPort {
-  /** `repository`, `tag`, `digest`. */
-  writeVersionFiles(dest: string, files: { repository: string; tag: string; digest: string }): Promise<void>;
-  /** A JSON file in `dest`, encoded as the Go resource encodes it. */
-  writeJsonFile(dest: string, name: string, value: unknown): Promise<void>;
   /** `dest/rootfs/`: every layer applied in order. */
   writeRootfs(dest: string, image: ImageToWrite): Promise<void>;
   /** `dest/image.tar`: a `docker load`-able archive naming the image `repoTag` (untagged when empty). */

@@ -1,4 +1,4 @@
-import { ResourceError } from '../domain/errors';
+import { ConfigurationError } from '../domain/errors';
 import type { RepositoryRef } from '../domain/image-reference';
 
 export const SignatureVerifierPort = Symbol('SignatureVerifierPort');
@@ -18,12 +18,9 @@ export interface SignatureVerifierPort {
 }
 
 /** `get` of a digest that no trusted key signed. */
-export class UnsignedImageError extends ResourceError {
+export class UnsignedImageError extends ConfigurationError {
   override readonly name = 'UnsignedImageError';
   constructor(repositoryName: string, digest: string, reason: string) {
-    super(
-      'CONFIGURATION',
-      `refusing ${repositoryName}@${digest}: no valid signature by a key in source.verify (${reason})`,
-    );
+    super(`refusing ${repositoryName}@${digest}: no valid signature by a key in source.verify (${reason})`);
   }
 }

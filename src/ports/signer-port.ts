@@ -1,4 +1,4 @@
-import { ResourceError, type ErrorCode } from '../domain/errors';
+import { ResourceError } from '../domain/errors';
 import type { RepositoryRef } from '../domain/image-reference';
 
 export const SignerPort = Symbol('SignerPort');
@@ -31,7 +31,11 @@ export interface SignerPort {
   sign(image: PushedImage): Promise<void>;
 }
 
-/** A signature that could not be made for tags that were pushed. */
+/**
+ * A signature that could not be made for tags that were pushed. What went wrong is its `cause`,
+ * an error of its own class (AuthenticationError, NetworkError, ConfigurationError…), so callers
+ * tell failures apart by `cause instanceof`, never by a code copied over.
+ */
 export class SigningError extends ResourceError {
   override readonly name = 'SigningError';
   constructor(
@@ -39,10 +43,10 @@ export class SigningError extends ResourceError {
     readonly image: PushedImage,
     readonly unsignedTags: readonly string[],
     readonly reason: string,
-    options?: { code?: ErrorCode; cause?: unknown },
+    options?: { cause?: unknown },
   ) {
     super(
-      options?.code ?? 'REGISTRY',
+      'REGISTRY',
       `${image.repositoryName}@${image.digest} was pushed, but ${signer} signing failed, so tag(s) ${unsignedTags.join(', ')} are unsigned: ${reason}`,
       { cause: options?.cause },
     );

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { digestAlgorithm, digestHex, isDigest } from '../../domain/digest';
-import { DigestMismatchError, ResourceError } from '../../domain/errors';
+import { DigestMismatchError } from '../../domain/errors';
+import { FilesystemError } from '../../ports/filesystem-port';
 
 /** `blobs/<alg>/<hex>`, the OCI layout location of a blob. */
 export function blobPath(digest: string): string {
-  if (!isDigest(digest)) throw new ResourceError('FILESYSTEM', `invalid digest "${digest}" in image input`);
+  if (!isDigest(digest)) throw new FilesystemError(`invalid digest "${digest}" in image input`);
   return `blobs/${digestAlgorithm(digest)}/${digestHex(digest)}`;
 }
 

@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { ResourceError } from '../../domain/errors';
 import { MediaType } from '../../domain/media-types';
 import type { ImageInput, ManifestBlob } from '../../ports/image-input-port';
 import { digestOf } from './blob-path';
 import { READ_CHUNK, type TarFileTree } from './file-tree';
 import { mapLimit } from '../../application/concurrency';
 import { trackIncomplete } from '../incomplete-paths';
+import { FilesystemError } from '../../ports/filesystem-port';
 
 interface SaveManifestEntry {
   Config?: string;
@@ -75,20 +75,16 @@ export class DockerArchiveInput implements ImageInput {
     try {
       entries = JSON.parse((await tree.read('manifest.json')).toString('utf8')) as SaveManifestEntry[];
     } catch (error) {
-      throw new ResourceError(
-        'FILESYSTEM',
-        `${tree.path}: manifest.json is not valid JSON: ${(error as Error).message}`,
-      );
+      throw new FilesystemError(`${tree.path}: manifest.json is not valid JSON: ${(error as Error).message}`);
     }
     if (!Array.isArray(entries) || entries.length !== 1) {
-      throw new ResourceError(
-        'FILESYSTEM',
+      throw new FilesystemError(
         `${tree.path} must hold exactly one image, its manifest.json lists ${Array.isArray(entries) ? entries.length : 0}`,
       );
     }
     const entry = entries[0] as SaveManifestEntry;
     if (!entry.Config || !Array.isArray(entry.Layers)) {
-      throw new ResourceError('FILESYSTEM', `${tree.path}: manifest.json entry lacks Config or Layers`);
+      throw new FilesystemError(`${tree.path}: manifest.json entry lacks Config or Layers`);
     }
     const configBytes = await tree.read(entry.Config);
     const configDigest = digestOf(configBytes);
@@ -134,7 +130,7 @@ export class DockerArchiveInput implements ImageInput {
 
   openBlob(digest: string): Readable {
     const source = this.blobs.get(digest);
-    if (!source) throw new ResourceError('FILESYSTEM', `${this.path} holds no blob ${digest}`);
+    if (!source) throw new FilesystemError(`${this.path} holds no blob ${digest}`);
     return source.kind === 'entry'
       ? this.tree.open(source.name)
       : createReadStream(source.file, { highWaterMark: READ_CHUNK });
@@ -152,8 +148,7 @@ async function describeLayer(
   spoolDir: () => Promise<string>,
 ): Promise<LayerBlob> {
   const size = await tree.size(name);
-  if (size === undefined)
-    throw new ResourceError('FILESYSTEM', `${tree.path}: layer ${name} listed in manifest.json is missing`);
+  if (size === undefined) throw new FilesystemError(`${tree.path}: layer ${name} listed in manifest.json is missing`);
   const magic = await tree.head(name, 4);
   const compressed = startsWith(magic, GZIP)
     ? MediaType.DockerLayerGzip

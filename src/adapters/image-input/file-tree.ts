@@ -2,8 +2,9 @@ import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { type Readable } from 'node:stream';
-import { ResourceError } from '../../domain/errors';
+import { UnsafeContentError } from '../../domain/errors';
 import { indexTar, normalizeTarName, type TarEntryLocation } from './tar-index';
+import { FilesystemError } from '../../ports/filesystem-port';
 
 /**
  * Read size for blob streams. Measured on the bench image: 1 MiB buffers each come from a fresh
@@ -23,8 +24,8 @@ export interface FileTree {
   head(name: string, length: number): Promise<Buffer>;
 }
 
-function missing(tree: string, name: string): ResourceError {
-  return new ResourceError('FILESYSTEM', `${name} not found in ${tree}`);
+function missing(tree: string, name: string): FilesystemError {
+  return new FilesystemError(`${name} not found in ${tree}`);
 }
 
 export class TarFileTree implements FileTree {
@@ -86,7 +87,7 @@ export class DirectoryFileTree implements FileTree {
     const full = resolve(this.path, name);
     // Names come from index.json and manifests: keep them inside the layout.
     if (full !== this.path && !full.startsWith(this.path + sep)) {
-      throw new ResourceError('UNSAFE_CONTENT', `${name} points outside ${this.path}`);
+      throw new UnsafeContentError(`${name} points outside ${this.path}`);
     }
     return full;
   }
@@ -108,7 +109,7 @@ export class DirectoryFileTree implements FileTree {
     try {
       return await readFile(this.resolve(name));
     } catch (error) {
-      throw new ResourceError('FILESYSTEM', `cannot read ${join(this.path, name)}: ${(error as Error).message}`, {
+      throw new FilesystemError(`cannot read ${join(this.path, name)}: ${(error as Error).message}`, {
         cause: error,
       });
     }

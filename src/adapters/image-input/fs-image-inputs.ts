@@ -1,11 +1,10 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { injectable } from 'inversify';
-import { ResourceError } from '../../domain/errors';
 import type { ImageInput, ImageInputPort } from '../../ports/image-input-port';
 import { DockerArchiveInput } from './docker-archive-input';
 import { DirectoryFileTree, TarFileTree } from './file-tree';
-import { goGlob } from './go-glob';
 import { OciLayoutInput } from './oci-layout-input';
+import { FilesystemError } from '../../ports/filesystem-port';
 
 /**
  * Image inputs on the local filesystem. The kind is detected from the content: a directory is an
@@ -15,34 +14,19 @@ import { OciLayoutInput } from './oci-layout-input';
  */
 @injectable()
 export class FsImageInputs implements ImageInputPort {
-  glob(pattern: string, dir: string): Promise<string[]> {
-    return goGlob(pattern, dir);
-  }
-
-  async readText(path: string): Promise<string> {
-    try {
-      return await readFile(path, 'utf8');
-    } catch (error) {
-      throw new ResourceError('FILESYSTEM', `failed to read file at "${path}": ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-  }
-
   async open(path: string): Promise<ImageInput> {
     const info = await stat(path);
     if (info.isDirectory()) {
       const tree = new DirectoryFileTree(path);
       if ((await tree.size('index.json')) === undefined) {
-        throw new ResourceError('FILESYSTEM', `${path} is a directory but not an OCI layout (no index.json)`);
+        throw new FilesystemError(`${path} is a directory but not an OCI layout (no index.json)`);
       }
       return OciLayoutInput.open(tree, 'oci-layout');
     }
     const tree = await TarFileTree.open(path);
     if (tree.has('index.json')) return OciLayoutInput.open(tree, 'oci-archive');
     if (tree.has('manifest.json')) return DockerArchiveInput.open(tree);
-    throw new ResourceError(
-      'FILESYSTEM',
+    throw new FilesystemError(
       `${path} is neither an OCI archive (index.json) nor a docker save tarball (manifest.json)`,
     );
   }

@@ -1,8 +1,8 @@
-import { ResourceError } from '../../domain/errors';
 import { type Descriptor, type ImageIndex, manifestMediaType } from '../../domain/manifest';
 import { isImageManifestMediaType, isIndexMediaType, MediaType } from '../../domain/media-types';
 import type { ImageInputKind, ManifestBlob } from '../../ports/image-input-port';
 import { digestOf } from './blob-path';
+import { FilesystemError } from '../../ports/filesystem-port';
 
 /** Go's marker for a single image wrapped in an otherwise empty index (written by `get`). */
 export const SINGLE_IMAGE_DIGEST_FILE = 'single-image-digest';
@@ -24,18 +24,18 @@ function parseIndex(bytes: Buffer, what: string): ImageIndex {
   try {
     json = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
-    throw new ResourceError('FILESYSTEM', `${what} is not valid JSON: ${(error as Error).message}`);
+    throw new FilesystemError(`${what} is not valid JSON: ${(error as Error).message}`);
   }
   const index = json as ImageIndex;
   if (typeof json !== 'object' || json === null || !Array.isArray(index.manifests)) {
-    throw new ResourceError('FILESYSTEM', `${what} is not an image index (no "manifests" list)`);
+    throw new FilesystemError(`${what} is not an image index (no "manifests" list)`);
   }
   return index;
 }
 
 async function entryBlob(files: LayoutFiles, entry: Descriptor, why: string): Promise<ManifestBlob> {
   const bytes = await files.manifest(entry.digest);
-  if (!bytes) throw new ResourceError('FILESYSTEM', `OCI layout ${files.path}: ${why} ${entry.digest} is missing`);
+  if (!bytes) throw new FilesystemError(`OCI layout ${files.path}: ${why} ${entry.digest} is missing`);
   return { digest: entry.digest, mediaType: entry.mediaType || manifestMediaType(bytes), bytes };
 }
 
@@ -58,7 +58,7 @@ async function entryBlob(files: LayoutFiles, entry: Descriptor, why: string): Pr
 export async function layoutRoot(files: LayoutFiles, indexJson: Buffer, kind: ImageInputKind): Promise<ManifestBlob> {
   const top = parseIndex(indexJson, `${files.path}: index.json`);
   if (top.manifests.length === 0) {
-    throw new ResourceError('FILESYSTEM', `OCI layout ${files.path}: index.json lists no image or index`);
+    throw new FilesystemError(`OCI layout ${files.path}: index.json lists no image or index`);
   }
   let root: ManifestBlob = {
     digest: digestOf(indexJson),
@@ -70,7 +70,7 @@ export async function layoutRoot(files: LayoutFiles, indexJson: Buffer, kind: Im
     const only = index.manifests[0] as Descriptor;
     if (!isIndexMediaType(only.mediaType)) break;
     if (depth === MAX_UNWRAP) {
-      throw new ResourceError('FILESYSTEM', `OCI layout ${files.path}: indexes nest deeper than ${MAX_UNWRAP} levels`);
+      throw new FilesystemError(`OCI layout ${files.path}: indexes nest deeper than ${MAX_UNWRAP} levels`);
     }
     root = await entryBlob(files, only, 'index');
     index = parseIndex(root.bytes, `${files.path}: index ${only.digest}`);
@@ -80,15 +80,13 @@ export async function layoutRoot(files: LayoutFiles, indexJson: Buffer, kind: Im
   if (marker !== undefined) {
     const entry = index.manifests.find((d) => d.digest === marker);
     if (!entry) {
-      throw new ResourceError(
-        'FILESYSTEM',
+      throw new FilesystemError(
         `OCI layout ${files.path}: ${SINGLE_IMAGE_DIGEST_FILE} names ${marker}, which its index does not list`,
       );
     }
     const image = await entryBlob(files, entry, 'image manifest');
     if (!isImageManifestMediaType(image.mediaType)) {
-      throw new ResourceError(
-        'FILESYSTEM',
+      throw new FilesystemError(
         `OCI layout ${files.path}: ${SINGLE_IMAGE_DIGEST_FILE} names ${marker}, which is a ${image.mediaType}, not an image`,
       );
     }

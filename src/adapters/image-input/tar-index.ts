@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { ResourceError } from '../../domain/errors';
+import { FilesystemError } from '../../ports/filesystem-port';
 
 /** Where one regular file's bytes sit inside a tar file. */
 export interface TarEntryLocation {
@@ -86,10 +86,7 @@ export async function indexTar(path: string): Promise<Map<string, TarEntryLocati
       const header = await readAt(file, position, BLOCK);
       if (header.length < BLOCK || isZeroBlock(header)) break;
       if (!checksumOk(header)) {
-        throw new ResourceError(
-          'FILESYSTEM',
-          `${path} is not a valid tar file (bad header checksum at byte ${position})`,
-        );
+        throw new FilesystemError(`${path} is not a valid tar file (bad header checksum at byte ${position})`);
       }
       const type = String.fromCharCode(header[156] ?? 0);
       const size = pax.size !== undefined ? Number(pax.size) : readNumber(header, 124, 12);

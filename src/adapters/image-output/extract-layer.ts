@@ -17,6 +17,8 @@ import {
 } from './layer-decompression';
 import type { RootfsPaths } from './rootfs-paths';
 import type { ZstdBackend } from './zstd-decompress';
+import { FilesystemError } from '../../ports/filesystem-port';
+import { RegistryError } from '../../ports/registry-errors';
 
 export interface ExtractLayerOptions {
   readonly paths: RootfsPaths;
@@ -124,9 +126,9 @@ export async function extractLayer(source: Readable, options: ExtractLayerOption
     if (error instanceof ResourceError) throw error;
     const err = error as NodeJS.ErrnoException;
     if (typeof err.syscall === 'string') {
-      throw new ResourceError('FILESYSTEM', `${what} could not be unpacked: ${err.message}`, { cause: error });
+      throw new FilesystemError(`${what} could not be unpacked: ${err.message}`, { cause: error });
     }
-    throw new ResourceError('REGISTRY', `${what} is corrupt: ${err.message}`, { cause: error });
+    throw new RegistryError(`${what} is corrupt: ${err.message}`, { cause: error });
   }
   logger.debug(`${what}: ${applier.entries} entries, ${limit.bytes} bytes unpacked`);
   return compression;

@@ -1,11 +1,12 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { injectable } from 'inversify';
 import { ResourceError } from '../../domain/errors';
+import { FilesystemError } from '../../ports/filesystem-port';
+import { RegistryError } from '../../ports/registry-errors';
 import type { ImageOutputPort, ImageToWrite, OciLayoutContent } from '../../ports/image-output-port';
 import type { Logger } from '../../ports/logger';
 import { trackIncomplete } from '../incomplete-paths';
-import { goJson } from './go-json';
 import { writeOciLayout } from './oci-layout-writer';
 import { writeOciTarball } from './oci-tarball-writer';
 import type { ProgressSink } from './progress-reporter';
@@ -26,8 +27,11 @@ export interface FsImageOutputOptions {
 
 function wrapFilesystem(error: unknown, what: string): never {
   if (error instanceof ResourceError) throw error;
-  const code = typeof (error as NodeJS.ErrnoException).syscall === 'string' ? 'FILESYSTEM' : 'REGISTRY';
-  throw new ResourceError(code, `${what}: ${(error as Error).message}`, { cause: error });
+  const message = `${what}: ${(error as Error).message}`;
+  // Local I/O names its syscall; anything else is the image's content, which came from the registry.
+  if (typeof (error as NodeJS.ErrnoException).syscall === 'string')
+    throw new FilesystemError(message, { cause: error });
+  throw new RegistryError(message, { cause: error });
 }
 
 /** The destination directory on the local filesystem, in the three formats of the Go resource. */
@@ -40,25 +44,6 @@ export class FsImageOutput implements ImageOutputPort {
     private readonly options: FsImageOutputOptions,
   ) {
     this.concurrency = options.concurrency ?? 4;
-  }
-
-  async writeVersionFiles(dest: string, files: { repository: string; tag: string; digest: string }): Promise<void> {
-    try {
-      mkdirSync(dest, { recursive: true });
-      writeFileSync(`${dest}/repository`, files.repository);
-      writeFileSync(`${dest}/tag`, files.tag);
-      writeFileSync(`${dest}/digest`, files.digest);
-    } catch (error) {
-      wrapFilesystem(error, `writing version files to ${dest}`);
-    }
-  }
-
-  async writeJsonFile(dest: string, name: string, value: unknown): Promise<void> {
-    try {
-      writeFileSync(`${dest}/${name}`, goJson(value));
-    } catch (error) {
-      wrapFilesystem(error, `writing ${name} to ${dest}`);
-    }
   }
 
   async writeRootfs(dest: string, image: ImageToWrite): Promise<void> {

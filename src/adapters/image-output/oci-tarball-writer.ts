@@ -1,12 +1,12 @@
 import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
-import { ResourceError } from '../../domain/errors';
 import type { ImageToWrite } from '../../ports/image-output-port';
 import type { Logger } from '../../ports/logger';
 import { LayerDownload } from './layer-download';
 import { type ProgressSink } from './progress-reporter';
 import { END_OF_ARCHIVE, padding, regularFileHeader } from './tar-header';
+import { RegistryError } from '../../ports/registry-errors';
 
 export interface TarballOptions {
   readonly logger: Logger;
@@ -31,7 +31,7 @@ async function writeEntry(out: WriteStream, name: string, size: number, body: Re
     }
   }
   if (written !== size) {
-    throw new ResourceError('REGISTRY', `${name}: got ${written} bytes, the manifest says ${size}`);
+    throw new RegistryError(`${name}: got ${written} bytes, the manifest says ${size}`);
   }
   await write(out, padding(size));
 }

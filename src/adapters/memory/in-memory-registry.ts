@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { injectable } from 'inversify';
-import { DigestMismatchError, NotFoundError } from '../../domain/errors';
+import { DigestMismatchError } from '../../domain/errors';
+import { NotFoundError } from '../../ports/registry-errors';
 import { formatRepository, type RepositoryRef } from '../../domain/image-reference';
 import type { BlobRef, ManifestContent, ManifestHead, PushBlobOptions, RegistryPort } from '../../ports/registry-port';
 import { InMemoryRegistryStore, sha256Digest } from './in-memory-registry-store';

@@ -1,8 +1,9 @@
 import { inject, injectable, optional } from 'inversify';
-import { ResourceError } from '../../domain/errors';
+import { ConfigurationError, InvalidRequestError, ResourceError } from '../../domain/errors';
 import type { Credentials } from '../../ports/auth-port';
 import { Logger } from '../../ports/logger';
 import { RegistryAuthExchange, type RegistryAuthExchangeFactory } from '../../ports/registry-auth-exchange';
+import { AuthenticationError, NetworkError, NotFoundError, RegistryError } from '../../ports/registry-errors';
 import type { ProviderGrant, ProviderRequest, RegistryProvider, StepTarget } from '../../ports/registry-provider';
 import { ACR_REFRESH_USER, acrTenant, exchangeForRefreshToken } from './acr/acr-exchange';
 import { azureCloudFor, type AzureCloud } from './acr/azure-cloud';
@@ -79,9 +80,32 @@ export class AcrProvider implements RegistryProvider {
       return { kind: 'basic', username: ACR_REFRESH_USER, password: refreshToken };
     } catch (error) {
       if (!(error instanceof ResourceError)) throw error;
-      throw new ResourceError(error.code, `ACR authentication for ${registry} failed: ${error.message}`, {
-        cause: error,
-      });
+      throw sameKind(error, `ACR authentication for ${registry} failed: ${error.message}`);
     }
   }
+}
+
+/**
+ * The same kind of failure as `error` (its class and registry fields), saying which registry it
+ * was for: a refused exchange stays an AuthenticationError, an unreachable one a NetworkError.
+ */
+function sameKind(error: ResourceError, message: string): ResourceError {
+  if (error instanceof RegistryError) {
+    const details = {
+      ...(error.method !== undefined ? { method: error.method } : {}),
+      ...(error.url !== undefined ? { url: error.url } : {}),
+      ...(error.status !== undefined ? { status: error.status } : {}),
+      diagnostics: error.diagnostics,
+      temporary: error.temporary,
+      cause: error,
+    };
+    if (error instanceof NetworkError) return new NetworkError(error.kind, message, details);
+    if (error instanceof NotFoundError) return new NotFoundError(message, details);
+    if (error instanceof AuthenticationError) return new AuthenticationError(message, details);
+    return new RegistryError(message, details);
+  }
+  if (error instanceof ConfigurationError) return new ConfigurationError(message, { cause: error });
+  if (error instanceof InvalidRequestError) return new InvalidRequestError(message);
+  // Any other failure on the way to a refresh token means we could not log in.
+  return new AuthenticationError(message, { cause: error });
 }

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import { ResourceError, NotFoundError } from '../../domain/errors';
+import { ResourceError } from '../../domain/errors';
+import { NotFoundError } from '../../ports/registry-errors';
 import { formatRepository, type RepositoryRef } from '../../domain/image-reference';
 import type { Logger } from '../../ports/logger';
 import { principal } from './bearer-token-source';

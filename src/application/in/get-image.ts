@@ -1,7 +1,10 @@
+import { join } from 'node:path';
 import { inject, injectable, optional } from 'inversify';
-import { InvalidRequestError, NotFoundError } from '../../domain/errors';
+import { InvalidRequestError } from '../../domain/errors';
+import { NotFoundError } from '../../ports/registry-errors';
 import { isDigest } from '../../domain/digest';
 import { formatRepository, type RepositoryRef } from '../../domain/image-reference';
+import { FilesystemPort } from '../../ports/filesystem-port';
 import { HostPlatform } from '../../ports/host-platform';
 import { ImageOutputPort, type ImageToWrite, type OpenBlob } from '../../ports/image-output-port';
 import { Logger } from '../../ports/logger';
@@ -10,6 +13,7 @@ import { SignatureVerifierPort, UnsignedImageError } from '../../ports/signature
 import type { StepTarget } from '../../ports/registry-provider';
 import type { InOutResponse, InRequest, MetadataField } from '../request-types';
 import { withMirrorFallback } from '../with-mirror-fallback';
+import { goJson } from './go-json';
 import { labelsOf, matchingFields, responseMetadata, rootfsMetadataFile } from './image-metadata';
 import { maxExpansionRatio } from './max-expansion-ratio';
 import { metadataPatterns, type MetadataPatterns } from './metadata-patterns';
@@ -29,6 +33,7 @@ export class GetImage {
   constructor(
     @inject(RegistryPort) private readonly registry: RegistryPort,
     @inject(ImageOutputPort) private readonly output: ImageOutputPort,
+    @inject(FilesystemPort) private readonly files: FilesystemPort,
     @inject(Logger) private readonly logger: Logger,
     @inject(HostPlatform) private readonly host: HostPlatform,
     @inject(SignatureVerifierPort) @optional() private readonly verifier?: SignatureVerifierPort,
@@ -50,6 +55,8 @@ export class GetImage {
       );
     }
 
+    // Concourse creates DEST; `in` run by hand may name a new one. Every file below goes into it.
+    await this.files.makeDirectory(dest);
     let image: ResolvedImage | undefined;
     let platformsIndexDigest: string | undefined;
     if (params.skip_download) {
@@ -73,11 +80,7 @@ export class GetImage {
       platformsIndexDigest = downloaded.platformsIndexDigest;
     }
 
-    await this.output.writeVersionFiles(dest, {
-      repository: target.name,
-      tag: version.tag ?? '',
-      digest: version.digest,
-    });
+    await this.writeVersionFiles(dest, { repository: target.name, tag: version.tag ?? '', digest: version.digest });
 
     const labels: MetadataField[] = image?.config ? matchingFields(labelsOf(image.config), patterns.labels) : [];
     const annotations: MetadataField[] = image ? matchingFields(image.manifest.annotations, patterns.annotations) : [];
@@ -88,6 +91,16 @@ export class GetImage {
 
   private notFound(repo: RepositoryRef, digest: string): NotFoundError {
     return new NotFoundError(`image ${formatRepository(repo)}@${digest} not found`);
+  }
+
+  /** `repository`, `tag` and `digest`, as the Go resource leaves them (no trailing newline). */
+  private async writeVersionFiles(dest: string, files: Record<'repository' | 'tag' | 'digest', string>): Promise<void> {
+    for (const [name, value] of Object.entries(files)) await this.files.writeFile(join(dest, name), value);
+  }
+
+  /** A JSON file in `dest`, encoded as Go's encoding/json writes it. */
+  private writeJsonFile(dest: string, name: string, value: unknown): Promise<void> {
+    return this.files.writeFile(join(dest, name), goJson(value));
   }
 
   /** With `source.verify`, nothing is fetched from a digest no trusted key signed. */
@@ -137,12 +150,12 @@ export class GetImage {
     };
     if (format === 'rootfs') {
       await this.output.writeRootfs(dest, toWrite);
-      await this.output.writeJsonFile(dest, 'metadata.json', rootfsMetadataFile(image.config));
+      await this.writeJsonFile(dest, 'metadata.json', rootfsMetadataFile(image.config));
     } else {
       const tag = request.version.tag;
       await this.output.writeOciTarball(dest, toWrite, tag ? `${repositoryName}:${tag}` : '');
     }
-    await this.output.writeJsonFile(dest, 'labels.json', labelsOf(image.config));
+    await this.writeJsonFile(dest, 'labels.json', labelsOf(image.config));
     return { image };
   }
 }

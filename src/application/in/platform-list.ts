@@ -1,4 +1,5 @@
-import { InvalidRequestError, NotFoundError } from '../../domain/errors';
+import { InvalidRequestError } from '../../domain/errors';
+import { NotFoundError } from '../../ports/registry-errors';
 import { formatRepository, type RepositoryRef } from '../../domain/image-reference';
 import type { Descriptor, ImageIndex } from '../../domain/manifest';
 import { describePlatforms, formatPlatform, selectPlatform, type WantedPlatform } from '../platform-selection';

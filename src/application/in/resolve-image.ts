@@ -1,9 +1,9 @@
-import { ResourceError } from '../../domain/errors';
 import { formatRepository, type RepositoryRef } from '../../domain/image-reference';
 import type { ImageConfig, ImageManifest } from '../../domain/manifest';
 import type { ManifestContent, RegistryPort } from '../../ports/registry-port';
 import { imageForPlatform } from '../platform-image';
 import type { WantedPlatform } from '../platform-selection';
+import { RegistryError } from '../../ports/registry-errors';
 
 /** One platform image of a version, with its manifest bytes and (when asked for) its config. */
 export interface ResolvedImage {
@@ -33,8 +33,7 @@ export async function resolveImage(
   try {
     config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
   } catch (error) {
-    throw new ResourceError(
-      'REGISTRY',
+    throw new RegistryError(
       `image config ${manifest.config.digest} of ${formatRepository(repo)} is not valid JSON: ${(error as Error).message}`,
     );
   }

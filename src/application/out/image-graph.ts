@@ -1,7 +1,7 @@
-import { ResourceError } from '../../domain/errors';
 import { type Descriptor, parseManifest } from '../../domain/manifest';
 import { isImageManifestMediaType, isIndexMediaType } from '../../domain/media-types';
 import type { ImageInput, ManifestBlob } from '../../ports/image-input-port';
+import { FilesystemError } from '../../ports/filesystem-port';
 
 export interface BlobToPush {
   readonly digest: string;
@@ -23,10 +23,7 @@ function parse(manifest: ManifestBlob, where: string): ReturnType<typeof parseMa
   try {
     return parseManifest(manifest.bytes, manifest.mediaType);
   } catch (error) {
-    throw new ResourceError(
-      'FILESYSTEM',
-      `${where}: manifest ${manifest.digest} is not usable: ${(error as Error).message}`,
-    );
+    throw new FilesystemError(`${where}: manifest ${manifest.digest} is not usable: ${(error as Error).message}`);
   }
 }
 
@@ -43,7 +40,7 @@ export async function collectImageGraph(input: ImageInput): Promise<ImageGraph> 
     if (blobs.has(d.digest)) return;
     if (!(await input.hasBlob(d.digest))) {
       if (d.urls && d.urls.length > 0) return;
-      throw new ResourceError('FILESYSTEM', `${input.path}: ${what} ${d.digest} is missing from the image input`);
+      throw new FilesystemError(`${input.path}: ${what} ${d.digest} is missing from the image input`);
     }
     blobs.set(d.digest, { digest: d.digest, size: d.size });
   };
@@ -67,7 +64,7 @@ export async function collectImageGraph(input: ImageInput): Promise<ImageGraph> 
       if (!bytes) {
         // Artifacts (signatures, attestations) in an index are still manifests: push their bytes if present.
         if (!isIndexMediaType(child.mediaType) && !isImageManifestMediaType(child.mediaType)) continue;
-        throw new ResourceError('FILESYSTEM', `${input.path}: manifest ${child.digest} listed in the index is missing`);
+        throw new FilesystemError(`${input.path}: manifest ${child.digest} listed in the index is missing`);
       }
       const blob = { digest: child.digest, mediaType: child.mediaType, bytes };
       const level = (await visit(blob)) + 1;

@@ -1,10 +1,10 @@
-import { ResourceError } from '../../domain/errors';
 import { formatRepository, type RepositoryRef } from '../../domain/image-reference';
 import type { ImageInput } from '../../ports/image-input-port';
 import type { Logger } from '../../ports/logger';
 import type { RegistryPort } from '../../ports/registry-port';
 import { collectImageGraph } from './image-graph';
 import { mapLimit } from '../concurrency';
+import { RegistryError } from '../../ports/registry-errors';
 
 export interface PushImageOptions {
   /** Blob uploads in flight at once. */
@@ -68,8 +68,7 @@ export async function pushImage(
 
 function checkDigest(stored: string, expected: string, name: string, reference: string): void {
   if (stored !== expected) {
-    throw new ResourceError(
-      'REGISTRY',
+    throw new RegistryError(
       `pushing ${name}:${reference}: the registry stored the manifest as ${stored}, expected ${expected}`,
     );
   }

@@ -1,6 +1,7 @@
 import { inject, injectable } from 'inversify';
 import { ConfigurationError } from '../../domain/errors';
 import { formatRepository, parseRepository, type RepositoryRef } from '../../domain/image-reference';
+import { FilesystemPort } from '../../ports/filesystem-port';
 import { ImageInputPort } from '../../ports/image-input-port';
 import { Logger } from '../../ports/logger';
 import { RegistryPort } from '../../ports/registry-port';
@@ -35,6 +36,7 @@ export class PutImage {
   constructor(
     @inject(RegistryPort) private readonly registry: RegistryPort,
     @inject(ImageInputPort) private readonly inputs: ImageInputPort,
+    @inject(FilesystemPort) private readonly files: FilesystemPort,
     @inject(Logger) private readonly logger: Logger,
     @inject(SignerPort) private readonly signer: SignerPort,
   ) {}
@@ -44,7 +46,7 @@ export class PutImage {
     const repo = target.origin;
 
     const additionalTagsText = params.additional_tags
-      ? await this.inputs.readText(joinPath(srcDir, params.additional_tags))
+      ? await this.files.readText(joinPath(srcDir, params.additional_tags))
       : undefined;
     const tags = await computePushTags({
       source,
@@ -53,7 +55,7 @@ export class PutImage {
       existingTags: () => this.registry.listTags(repo),
     });
 
-    const matches = await this.inputs.glob(params.image, srcDir);
+    const matches = await this.files.glob(params.image, srcDir);
     if (matches.length === 0) throw new ConfigurationError(`no files match glob '${params.image}' in ${srcDir}`);
     if (matches.length > 1) {
       throw new ConfigurationError(`too many files match glob '${params.image}': ${matches.join(', ')}`);

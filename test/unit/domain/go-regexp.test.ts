@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileGoRegexp } from '../../../src/domain/go-regexp';
+import { InvalidRequestError } from '../../../src/domain/errors';
 
 const matches = (pattern: string, text: string): boolean => compileGoRegexp('source.tag_regex', pattern).matches(text);
 
@@ -51,7 +52,7 @@ describe('compileGoRegexp: Go regexp (RE2) syntax and semantics', () => {
       compileGoRegexp('source.tag_regex', '(a\nb');
     } catch (error) {
       message = (error as Error).message;
-      expect(error).toMatchObject({ code: 'INVALID_REQUEST' });
+      expect(error).toBeInstanceOf(InvalidRequestError);
     }
     expect(message).toBe(
       'source.tag_regex "(a\\nb" is not a valid regular expression (Go RE2 syntax): missing closing ): `(a\\nb`',

@@ -1,5 +1,5 @@
-import { ResourceError } from '../../../domain/errors';
 import type { AuthChallenge, RegistryAuthExchange } from '../../../ports/registry-auth-exchange';
+import { AuthenticationError } from '../../../ports/registry-errors';
 
 /** The user ACR's token endpoint expects with a refresh token as the password. */
 export const ACR_REFRESH_USER = '00000000-0000-0000-0000-000000000000';
@@ -85,5 +85,5 @@ export async function exchangeForRefreshToken(
   const hint = tenantHint
     ? `; azure_tenant_id "${tenant}" must be the tenant of the registry's subscription (az account show --subscription <its subscription> --query tenantId), not the VM's or cluster's`
     : '';
-  throw new ResourceError('AUTHENTICATION', `POST /oauth2/exchange on ${registry} ${what}${hint}`);
+  throw new AuthenticationError(`POST /oauth2/exchange on ${registry} ${what}${hint}`);
 }

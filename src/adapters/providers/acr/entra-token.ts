@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import type * as AzureIdentity from '@azure/identity';
-import { ResourceError } from '../../../domain/errors';
+import { ConfigurationError } from '../../../domain/errors';
 import type { AzureCloud } from './azure-cloud';
+import { AuthenticationError } from '../../../ports/registry-errors';
 
 export interface EntraTokenRequest {
   readonly cloud: AzureCloud;
@@ -17,7 +18,7 @@ export interface EntraToken {
 
 /** Where the step gets an Entra ID access token for the cloud's management scope. */
 export interface EntraTokens {
-  /** A fresh token each call (renewal asks again); throws one ResourceError line when no identity answers. */
+  /** A fresh token each call (renewal asks again); throws an AuthenticationError or ConfigurationError when no identity answers. */
   token(request: EntraTokenRequest): Promise<EntraToken>;
 }
 
@@ -47,8 +48,7 @@ export class AzureIdentityTokens implements EntraTokens {
       if (!clientId || !tenantId) {
         const missing = [clientId ? '' : 'AZURE_CLIENT_ID (or azure_client_id)', tenantId ? '' : 'AZURE_TENANT_ID'];
         const names = missing.filter(Boolean);
-        throw new ResourceError(
-          'CONFIGURATION',
+        throw new ConfigurationError(
           `workload identity: AZURE_FEDERATED_TOKEN_FILE is set but ${names.join(' and ')} ${names.length > 1 ? 'are' : 'is'} not`,
         );
       }
@@ -92,16 +92,15 @@ async function loadIdentityLibrary(): Promise<typeof AzureIdentity> {
   try {
     return await import('@azure/identity');
   } catch (error) {
-    throw new ResourceError(
-      'CONFIGURATION',
+    throw new ConfigurationError(
       `@azure/identity cannot be loaded (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); the image ships it in /opt/resource/node_modules`,
       { cause: error },
     );
   }
 }
 
-function noIdentity(tried: readonly string[], cause: unknown): ResourceError {
-  return new ResourceError('AUTHENTICATION', `no Azure identity gave an Entra ID token; tried ${tried.join('; ')}`, {
+function noIdentity(tried: readonly string[], cause: unknown): AuthenticationError {
+  return new AuthenticationError(`no Azure identity gave an Entra ID token; tried ${tried.join('; ')}`, {
     cause,
   });
 }

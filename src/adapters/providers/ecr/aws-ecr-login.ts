@@ -1,4 +1,4 @@
-import { ResourceError } from '../../../domain/errors';
+import { ConfigurationError } from '../../../domain/errors';
 import type { Logger } from '../../../ports/logger';
 import { awsRequestHandler } from './aws-request-handler';
 import { decodeAuthorizationToken, type EcrAuthorization } from './ecr-authorization';
@@ -129,7 +129,7 @@ async function loadSdk<T>(name: string, load: () => Promise<T>): Promise<T> {
     return await load();
   } catch (error) {
     const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new ResourceError('CONFIGURATION', `ECR needs ${name}, which cannot be loaded next to the resource: ${why}`, {
+    throw new ConfigurationError(`ECR needs ${name}, which cannot be loaded next to the resource: ${why}`, {
       cause: error,
     });
   }

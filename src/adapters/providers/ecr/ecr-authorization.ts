@@ -1,7 +1,7 @@
-import { ResourceError } from '../../../domain/errors';
 import { parseRepository } from '../../../domain/image-reference';
 import type { ProviderGrant } from '../../../ports/registry-provider';
 import type { EcrSettings } from './ecr-settings';
+import { RegistryError } from '../../../ports/registry-errors';
 
 /** What GetAuthorizationToken gave: the registry password and where the registry is. */
 export interface EcrAuthorization {
@@ -33,7 +33,7 @@ export function proxyEndpointHost(proxyEndpoint: string): string {
   } catch {
     // reported below
   }
-  throw new ResourceError('REGISTRY', `ECR returned an unusable proxyEndpoint "${proxyEndpoint}"`);
+  throw new RegistryError(`ECR returned an unusable proxyEndpoint "${proxyEndpoint}"`);
 }
 
 /**

@@ -1,19 +1,28 @@
-import { ResourceError } from '../../../domain/errors';
+import { AuthenticationError, NetworkError } from '../../../ports/registry-errors';
 
 /**
- * A failed ECR login step: `AUTHENTICATION` when AWS answered (or no credentials were found),
- * `NETWORK` when it could not be reached. The message is built from AWS's error code and
- * message only, never from the request, so it cannot carry a key, secret or session token.
+ * A failed ECR login step where AWS answered (or no credentials were found). The message is built
+ * from AWS's error code and message only, never from the request, so it cannot carry a key,
+ * secret or session token.
  */
-export class EcrLoginError extends ResourceError {
-  override readonly name = 'EcrLoginError';
-  constructor(what: string, why: string, code: 'AUTHENTICATION' | 'NETWORK' = 'AUTHENTICATION', cause?: unknown) {
-    super(code, `${what}: ${why}`, cause === undefined ? undefined : { cause });
+export class EcrLoginError extends AuthenticationError {
+  override readonly name: string = 'EcrLoginError';
+  constructor(what: string, why: string, cause?: unknown) {
+    super(`${what}: ${why}`, cause === undefined ? {} : { cause });
   }
 
-  /** From an SDK error (a service exception, a credentials error or a network failure). */
-  static from(what: string, error: unknown): EcrLoginError {
-    return new EcrLoginError(what, describeAwsFailure(error), reachedAws(error) ? 'AUTHENTICATION' : 'NETWORK', error);
+  /** From an SDK error: a service exception or a credentials error, or AWS could not be reached. */
+  static from(what: string, error: unknown): EcrLoginError | EcrUnreachableError {
+    const why = describeAwsFailure(error);
+    return reachedAws(error) ? new EcrLoginError(what, why, error) : new EcrUnreachableError(what, why, error);
+  }
+}
+
+/** An ECR login step that could not reach AWS (STS or ECR): a network failure, worded like EcrLoginError. */
+export class EcrUnreachableError extends NetworkError {
+  override readonly name: string = 'EcrUnreachableError';
+  constructor(what: string, why: string, cause: unknown) {
+    super('other', `${what}: ${why}`, { cause });
   }
 }
 

@@ -1,8 +1,8 @@
-import { ResourceError } from '../../../domain/errors';
 import type { Credentials } from '../../../ports/auth-port';
 import type { CredentialSource } from '../../../ports/registry-provider';
 import type { GoogleLogin } from './application-default-credentials';
 import { describeGoogleFailure } from './google-auth-failure';
+import { AuthenticationError } from '../../../ports/registry-errors';
 
 /** The user name Google's registries take with an OAuth2 access token as password. */
 export const GOOGLE_REGISTRY_USER = 'oauth2accesstoken';
@@ -39,11 +39,11 @@ export class GoogleTokenSource implements CredentialSource {
     } catch (error) {
       this.token = undefined; // a later step of the same process may try again
       const why = describeGoogleFailure(error);
-      throw new ResourceError('AUTHENTICATION', `google_auth: no access token from ${origin}: ${why}`, {
+      throw new AuthenticationError(`google_auth: no access token from ${origin}: ${why}`, {
         cause: error,
       });
     }
-    if (!token) throw new ResourceError('AUTHENTICATION', `google_auth: ${origin} gave an empty access token`);
+    if (!token) throw new AuthenticationError(`google_auth: ${origin} gave an empty access token`);
     return { kind: 'basic', username: GOOGLE_REGISTRY_USER, password: token };
   }
 }

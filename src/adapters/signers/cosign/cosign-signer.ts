@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { ConfigurationError, ResourceError } from '../../../domain/errors';
+import { ConfigurationError } from '../../../domain/errors';
 import type { Source } from '../../../application/request-types';
 import type { Logger } from '../../../ports/logger';
 import type { ReferrersPort } from '../../../ports/referrers-port';
@@ -46,7 +46,6 @@ export class CosignSigner implements SignerPort {
       await this.attach(image, tag);
     } catch (error) {
       throw new SigningError('cosign', image, image.tags, error instanceof Error ? error.message : String(error), {
-        code: error instanceof ResourceError ? error.code : 'REGISTRY',
         cause: error,
       });
     }

@@ -1,4 +1,3 @@
-import { ResourceError } from '../../../domain/errors';
 import type { NotaryHttpClient } from './notary-http';
 import {
   emptyTargets,
@@ -10,6 +9,7 @@ import {
   type TargetsSigned,
 } from './tuf-metadata';
 import { verifyRoleSignatures } from './tuf-signatures';
+import { NotFoundError, RegistryError } from '../../../ports/registry-errors';
 
 /** A Notary collection as published, its signature chain checked from the root down. */
 export interface Collection {
@@ -18,13 +18,13 @@ export interface Collection {
 }
 
 /** The collection has no trust data yet: someone must initialise it with the notary CLI. */
-export class UninitialisedCollectionError extends ResourceError {
-  override readonly name = 'UninitialisedCollectionError';
+export class UninitialisedCollectionError extends NotFoundError {
+  override readonly name: string = 'UninitialisedCollectionError';
 }
 
 function untrusted(gun: string, error: unknown): never {
   if (error instanceof MetadataError) {
-    throw new ResourceError('REGISTRY', `trust data of ${gun} failed verification: ${error.message}`, { cause: error });
+    throw new RegistryError(`trust data of ${gun} failed verification: ${error.message}`, { cause: error });
   }
   throw error;
 }
@@ -37,10 +37,7 @@ function untrusted(gun: string, error: unknown): never {
 export async function loadCollection(http: NotaryHttpClient, gun: string, now: Date): Promise<Collection> {
   const rootBytes = await http.fetchRole('root');
   if (!rootBytes)
-    throw new UninitialisedCollectionError(
-      'NOT_FOUND',
-      `the Notary collection ${gun} is not initialised (no root.json)`,
-    );
+    throw new UninitialisedCollectionError(`the Notary collection ${gun} is not initialised (no root.json)`);
   try {
     const rootDoc = parseSignedDocument(rootBytes, 'root.json');
     const root = parseRoot(rootDoc);
@@ -50,10 +47,7 @@ export async function loadCollection(http: NotaryHttpClient, gun: string, now: D
     if (!(Date.parse(root.expires) > now.getTime())) throw new MetadataError(`root.json expired at ${root.expires}`);
     const targetsBytes = await http.fetchRole('targets');
     if (!targetsBytes) {
-      throw new UninitialisedCollectionError(
-        'NOT_FOUND',
-        `the Notary collection ${gun} has a root but no targets.json`,
-      );
+      throw new UninitialisedCollectionError(`the Notary collection ${gun} has a root but no targets.json`);
     }
     const targetsDoc = parseSignedDocument(targetsBytes, 'targets.json');
     const targetsRole = root.roles.targets;
@@ -73,7 +67,7 @@ export async function loadDelegation(
   role: string,
 ): Promise<TargetsSigned> {
   const delegation = collection.targets.delegations.roles.find((r) => r.name === role);
-  if (!delegation) throw new ResourceError('REGISTRY', `targets.json of ${gun} has no delegation ${role}`);
+  if (!delegation) throw new RegistryError(`targets.json of ${gun} has no delegation ${role}`);
   const bytes = await http.fetchRole(role);
   if (!bytes) return emptyTargets();
   try {

@@ -1,11 +1,14 @@
-import { ResourceError } from '../../../domain/errors';
+import { NetworkError, RegistryError, type RegistryErrorDetails } from '../../../ports/registry-errors';
 import { describeErrorBody } from '../../registry/registry-error-body';
 import type { TransportError } from '../../registry/transport-error';
 import type { NotarySettings } from './notary-settings';
 
 /** notary-server refused an upload because the collection moved on meanwhile (`VERSION`). */
-export class VersionConflictError extends ResourceError {
-  override readonly name = 'VersionConflictError';
+export class VersionConflictError extends RegistryError {
+  override readonly name: string = 'VersionConflictError';
+  constructor(message: string, details: RegistryErrorDetails = {}) {
+    super(message, details);
+  }
 }
 
 /**
@@ -28,11 +31,11 @@ export function describeNotaryError(body: Buffer): string {
 }
 
 /** A connection failure to the Notary server, with the setting that fixes it. */
-export function notaryTransportFailure(failure: TransportError, settings: NotarySettings): ResourceError {
+export function notaryTransportFailure(failure: TransportError, settings: NotarySettings): NetworkError {
   const origin = settings.server.origin;
   if (failure.kind === 'tls-certificate') {
-    return new ResourceError(
-      'TLS',
+    return new NetworkError(
+      'tls-certificate',
       `TLS certificate of Notary server ${origin} is not trusted: ${failure.message}; add its CA certificate to source.ca_certs${settings.insecure ? '' : ', or set source.insecure: true to skip verification'}`,
       { cause: failure },
     );
@@ -43,9 +46,13 @@ export function notaryTransportFailure(failure: TransportError, settings: Notary
         ? '; the server did not accept content_trust.tls_cert'
         : '; the server may require a client certificate (content_trust.tls_cert and tls_key)'
       : '';
-    return new ResourceError('TLS', `TLS handshake with Notary server ${origin} failed: ${failure.message}${hint}`, {
-      cause: failure,
-    });
+    return new NetworkError(
+      'tls-handshake',
+      `TLS handshake with Notary server ${origin} failed: ${failure.message}${hint}`,
+      {
+        cause: failure,
+      },
+    );
   }
-  return new ResourceError('NETWORK', `cannot reach Notary server ${origin}: ${failure.message}`, { cause: failure });
+  return new NetworkError(failure.kind, `cannot reach Notary server ${origin}: ${failure.message}`, { cause: failure });
 }

@@ -3,7 +3,6 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
 import { isLoopbackRegistry } from '../../../domain/image-reference';
-import { ResourceError } from '../../../domain/errors';
 import type { Logger } from '../../../ports/logger';
 import { BearerTokenSource, principal } from '../../registry/bearer-token-source';
 import { HttpTransport } from '../../registry/http-transport';
@@ -12,6 +11,7 @@ import { classifyTransportError } from '../../registry/transport-error';
 import { parseWwwAuthenticate, preferredChallenge } from '../../registry/www-authenticate';
 import { describeNotaryError, notaryTransportFailure, VersionConflictError } from './notary-errors';
 import type { NotarySettings } from './notary-settings';
+import { AuthenticationError, RegistryError } from '../../../ports/registry-errors';
 
 export interface NotaryHttpOptions {
   readonly timeoutMs?: number;
@@ -111,25 +111,26 @@ export class NotaryHttpClient {
     if (response.status === 200) return;
     const detail = describeNotaryError(response.body);
     if (response.status === 400 && /\bVERSION\b/.test(detail + response.body.toString('utf8'))) {
-      throw new VersionConflictError('REGISTRY', `Notary server ${this.settings.server.origin} holds a newer version`);
+      throw new VersionConflictError(`Notary server ${this.settings.server.origin} holds a newer version`);
     }
     const failure = this.failure('POST', url, response);
     if (response.status === 400 && /snapshot/i.test(detail)) {
       const { server, gun } = this.settings;
-      throw new ResourceError(
-        failure.code,
+      throw new RegistryError(
         `${failure.message}; the server must hold the snapshot key: run \`notary -s ${server.origin} key rotate ${gun} snapshot -r\``,
+        { method: 'POST', url: `${url.origin}${url.pathname}`, status: response.status, cause: failure },
       );
     }
     throw failure;
   }
 
-  private failure(method: string, url: URL, response: Exchange): ResourceError {
+  private failure(method: string, url: URL, response: Exchange): RegistryError {
     const detail = describeNotaryError(response.body);
-    return new ResourceError(
-      response.status === 401 || response.status === 403 ? 'AUTHENTICATION' : 'REGISTRY',
-      `Notary server answered ${method} ${url.pathname} with HTTP ${response.status}${detail ? `: ${detail}` : ''}`,
-    );
+    const message = `Notary server answered ${method} ${url.pathname} with HTTP ${response.status}${detail ? `: ${detail}` : ''}`;
+    const details = { method, url: `${url.origin}${url.pathname}`, status: response.status };
+    return response.status === 401 || response.status === 403
+      ? new AuthenticationError(message, details)
+      : new RegistryError(message, details);
   }
 
   /** One request, authenticated on demand: a 401 is answered once with fresh credentials. */
@@ -146,8 +147,7 @@ export class NotaryHttpClient {
     response = await this.exchange(method, url, body, headers);
     if (response.status === 401 || response.status === 403) {
       const detail = describeNotaryError(response.body);
-      throw new ResourceError(
-        'AUTHENTICATION',
+      throw new AuthenticationError(
         `Notary server ${this.settings.server.origin} refused ${principal(this.settings.credentials)} for ${method} ${url.pathname} (HTTP ${response.status}${detail ? `: ${detail}` : ''}); check content_trust.username/password (or source.username/password) and content_trust.scopes`,
       );
     }
@@ -160,10 +160,7 @@ export class NotaryHttpClient {
     if (challenge?.scheme === 'bearer') {
       const realm = challenge.params.realm;
       if (!realm)
-        throw new ResourceError(
-          'AUTHENTICATION',
-          `Notary server ${server.origin} sent a Bearer challenge without a realm`,
-        );
+        throw new AuthenticationError(`Notary server ${server.origin} sent a Bearer challenge without a realm`);
       const token = await this.tokens.token(
         {
           endpoint: { registry: server.host, base: server, insecure: this.settings.insecure, challenges: [] },
@@ -179,15 +176,13 @@ export class NotaryHttpClient {
     }
     if (challenge?.scheme === 'basic' && credentials?.kind === 'basic') {
       if (server.protocol !== 'https:' && !isLoopbackRegistry(server.host)) {
-        throw new ResourceError(
-          'AUTHENTICATION',
+        throw new AuthenticationError(
           `refusing to send credentials to Notary server ${server.origin} over plain HTTP; use an https:// server`,
         );
       }
       return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
     }
-    throw new ResourceError(
-      'AUTHENTICATION',
+    throw new AuthenticationError(
       `Notary server ${server.origin} requires authentication (HTTP 401) and ${credentials ? 'offers no challenge we can answer' : 'no credentials are configured: set content_trust.username/password or source.username/password'}`,
     );
   }

@@ -1,4 +1,4 @@
-import { ConfigurationError, ResourceError } from '../../../domain/errors';
+import { ConfigurationError } from '../../../domain/errors';
 import type { Source } from '../../../application/request-types';
 import type { Logger } from '../../../ports/logger';
 import { SigningError, type PushedImage, type SignerPort } from '../../../ports/signer-port';
@@ -16,6 +16,7 @@ import {
   type SignableRole,
 } from './targets-update';
 import type { TargetsSigned } from './tuf-metadata';
+import { AuthenticationError } from '../../../ports/registry-errors';
 
 /** Tries of one update when another writer publishes between our read and our upload. */
 const CONFLICT_ATTEMPTS = 3;
@@ -46,7 +47,6 @@ export class NotarySigner implements SignerPort {
       this.logger.info(`signed ${image.digest} as ${image.tags.join(', ')} in ${roles.join(', ')} of ${gun}`);
     } catch (error) {
       const failure = new SigningError('Notary', image, image.tags, this.reason(error), {
-        code: error instanceof ResourceError ? error.code : 'REGISTRY',
         cause: error,
       });
       if (!this.settings.bestEffort) throw failure;
@@ -99,11 +99,10 @@ export class NotarySigner implements SignerPort {
     return plan;
   }
 
-  private notAuthorised(collection: Collection, tag: string): ResourceError {
+  private notAuthorised(collection: Collection, tag: string): AuthenticationError {
     const listed = collection.root.roles.targets?.keyids ?? [];
     const delegations = collection.targets.delegations.roles.map((r) => r.name);
-    return new ResourceError(
-      'AUTHENTICATION',
+    return new AuthenticationError(
       `repository_key ${this.key.keyId}${this.describeKey()} may not sign ${tag} in ${this.settings.gun}: it is not the targets key (root lists ${listed.join(', ') || 'none'})${delegations.length > 0 ? ` nor a key of a delegation allowing that tag (${delegations.join(', ')})` : ' and the collection has no delegations'}`,
     );
   }

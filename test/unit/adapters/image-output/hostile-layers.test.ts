@@ -11,11 +11,12 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { zstdBackendOf, type ZstdBackend } from '../../../../src/adapters/image-output/zstd-decompress';
-import { ResourceError } from '../../../../src/domain/errors';
+import { ResourceError, UnsafeContentError } from '../../../../src/domain/errors';
 import type { ImageToWrite } from '../../../../src/ports/image-output-port';
 import { layerFromFiles, sha256Digest, writeTar, type Layer } from '../../../integration/support/image-fixtures';
 import { gzipFileLayer, zstdFrame, type StreamedLayer } from './hostile-streams';
 import { fixture, type UnpackFixture } from './unpack-fixture';
+import { RegistryError } from '../../../../src/ports/registry-errors';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -110,7 +111,7 @@ describe('decompression bombs', () => {
     const error = await run;
     const elapsed = Date.now() - started;
 
-    expect(error.code).toBe('UNSAFE_CONTENT');
+    expect(error).toBeInstanceOf(UnsafeContentError);
     expect(error.message).toMatch(
       new RegExp(
         `^layer 1/1 \\(${layer.digest}\\) expands more than 100× its compressed size: 1[23]\\d\\.\\d MiB of tar from \\d+\\.\\d KiB read; refusing a decompression bomb \\(params.max_expansion_ratio: 100, checked past 128 MiB; raise it, or 0 for no limit, for an image that needs it\\)$`,
@@ -142,7 +143,7 @@ describe('decompression bombs', () => {
     const { layer, open } = streamedLayer(bomb);
     const f = fixture([{ ...layer, size: GiB }], { openBlob: async () => open(), expansionFloor: 4 * MiB });
     const error = await failure(f);
-    expect(error.code).toBe('UNSAFE_CONTENT');
+    expect(error).toBeInstanceOf(UnsafeContentError);
     const unpacked = /expands more than 100× its compressed size: (\d+\.\d) MiB of tar from [\d.]+ KiB read/.exec(
       error.message,
     );
@@ -156,7 +157,7 @@ describe('decompression bombs', () => {
     const { layer, open } = streamedLayer(ordinary);
     const f = fixture([{ ...layer, size: 10_000 }], { openBlob: async () => open(), expansionFloor: MiB });
     const error = await failure(f);
-    expect(error.code).toBe('UNSAFE_CONTENT');
+    expect(error).toBeInstanceOf(UnsafeContentError);
     expect(error.message).toMatch(/expands more than 100× its compressed size: 1\.\d MiB of tar from 9\.8 KiB read/);
   });
 
@@ -186,7 +187,7 @@ describe('truncated and corrupt gzip layers', () => {
   it('fails on a truncated gzip layer, naming it, and leaves no rootfs', async () => {
     const f = fixture([layerFromFiles([{ path: 'first', content: 'ok' }]), served(gz.subarray(0, gz.length - 100))]);
     const error = await failure(f);
-    expect(error.code).toBe('REGISTRY');
+    expect(error).toBeInstanceOf(RegistryError);
     expect(error.message).toMatch(/^layer 2\/2 \(sha256:[0-9a-f]{64}\) is corrupt: unexpected end of file$/);
     expect(existsSync(f.rootfs)).toBe(false);
   });
@@ -196,7 +197,7 @@ describe('truncated and corrupt gzip layers', () => {
     corrupt[corrupt.length - 6] = (corrupt[corrupt.length - 6] as number) ^ 0x55; // CRC32 in the trailer
     const f = fixture([served(corrupt)]);
     const error = await failure(f);
-    expect(error.code).toBe('REGISTRY');
+    expect(error).toBeInstanceOf(RegistryError);
     expect(error.message).toMatch(/^layer 1\/1 \(sha256:[0-9a-f]{64}\) is corrupt: incorrect data check$/);
     expect(existsSync(f.rootfs)).toBe(false);
   });
@@ -225,7 +226,7 @@ describe.each(backends)('zstd layers through %s', (zstd) => {
   it('fails on a truncated zstd layer, naming it, and leaves no rootfs', async () => {
     const f = fixture([served(zst.subarray(0, 150_000), 'zstd')], { zstd });
     const error = await failure(f);
-    expect(error.code).toBe('REGISTRY');
+    expect(error).toBeInstanceOf(RegistryError);
     expect(error.message).toMatch(
       /^layer 1\/1 \(sha256:[0-9a-f]{64}\) is corrupt: zstd stream truncated in zstd frame 1/,
     );
@@ -237,7 +238,7 @@ describe.each(backends)('zstd layers through %s', (zstd) => {
     corrupt[corrupt.length - 2] = (corrupt[corrupt.length - 2] as number) ^ 0x55;
     const f = fixture([served(corrupt, 'zstd')], { zstd });
     const error = await failure(f);
-    expect(error.code).toBe('REGISTRY');
+    expect(error).toBeInstanceOf(RegistryError);
     expect(error.message).toMatch(/^layer 1\/1 \(sha256:[0-9a-f]{64}\) is corrupt: .*checksum/i);
     expect(existsSync(f.rootfs)).toBe(false);
   });
@@ -246,7 +247,7 @@ describe.each(backends)('zstd layers through %s', (zstd) => {
     const hostile = zstdFrame({ windowLog: 31, blocks: [{ type: 'rle', byte: 0, size: 512 }] });
     const f = fixture([served(Buffer.concat([zst, hostile]), 'zstd')], { zstd });
     const error = await failure(f);
-    expect(error.code).toBe('UNSAFE_CONTENT');
+    expect(error).toBeInstanceOf(UnsafeContentError);
     expect(error.message).toMatch(
       /^layer 1\/1 \(sha256:[0-9a-f]{64}\) is refused: zstd frame 2 needs a 2 GiB window, more than the 128 MiB libzstd decodes by default$/,
     );

@@ -14,9 +14,10 @@ import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { ResourceError } from '../../../../src/domain/errors';
+import { ResourceError, UnsafeContentError, DigestMismatchError } from '../../../../src/domain/errors';
 import { layerFromFiles, sha256Digest, type Layer } from '../../../integration/support/image-fixtures';
 import { fixture, tempDir } from './unpack-fixture';
+import { NotFoundError, RegistryError } from '../../../../src/ports/registry-errors';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -357,7 +358,7 @@ describe('rootfs unpacking: hostile layers', () => {
   it('refuses an entry with ../ and writes nothing outside', async () => {
     const f = fixture([layerFromFiles([{ path: '../escape', content: 'x' }])]);
     const error = await f.output.writeRootfs(f.dest, f.image).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'UNSAFE_CONTENT' });
+    expect(error).toBeInstanceOf(UnsafeContentError);
     expect((error as Error).message).toMatch(
       /layer 1\/1 \(sha256:[0-9a-f]{64}\): entry "\.\.\/escape" points outside the rootfs/,
     );
@@ -374,7 +375,7 @@ describe('rootfs unpacking: hostile layers', () => {
       layerFromFiles([{ path: 'evil', type: 'symlink', linkname: '../../../../../../tmp' }]),
       layerFromFiles([{ path: 'evil/planted', content: 'x' }]),
     ]);
-    expect(error.code).toBe('UNSAFE_CONTENT');
+    expect(error).toBeInstanceOf(UnsafeContentError);
     expect(error.message).toMatch(/"evil\/planted" resolves through a symlink to outside the rootfs/);
   });
 
@@ -413,7 +414,7 @@ describe('rootfs unpacking: hostile layers', () => {
     const error = await unpackError([
       layerFromFiles([{ path: 'stolen', type: 'link', linkname: '../../../etc/passwd' }]),
     ]);
-    expect(error.code).toBe('UNSAFE_CONTENT');
+    expect(error).toBeInstanceOf(UnsafeContentError);
     expect(error.message).toContain('hardlink target of "stolen"');
   });
 
@@ -433,7 +434,7 @@ describe('rootfs unpacking: hostile layers', () => {
     const bomb = layerFromFiles([{ path: 'zeros', content: Buffer.alloc(4 * 1024 * 1024) }]);
     expect(bomb.size * 100).toBeLessThan(4 * 1024 * 1024);
     const error = await unpackError([bomb], { expansionFloor: 1024 * 1024 });
-    expect(error.code).toBe('UNSAFE_CONTENT');
+    expect(error).toBeInstanceOf(UnsafeContentError);
     expect(error.message).toMatch(
       /^layer 1\/1 \(sha256:[0-9a-f]{64}\) expands more than 100× its compressed size: .* refusing a decompression bomb \(params.max_expansion_ratio: 100, checked past 1 MiB;/,
     );
@@ -451,14 +452,14 @@ describe('rootfs unpacking: hostile layers', () => {
       { path: 'after', content: 'a' },
     ]);
     const error = await unpackError([rawLayer(whole.bytes.subarray(0, Math.floor(whole.bytes.length / 2)))]);
-    expect(error.code).toBe('REGISTRY');
+    expect(error).toBeInstanceOf(RegistryError);
     expect(error.message).toMatch(/layer 1\/1 \(sha256:[0-9a-f]{64}\) is corrupt: unexpected end of file/);
   });
 
   it('fails on a truncated uncompressed tar', async () => {
     const whole = layerFromFiles([{ path: 'big', content: Buffer.alloc(20_000, 7) }], { compression: 'none' });
     const error = await unpackError([{ ...rawLayer(whole.bytes.subarray(0, 10_000)) }]);
-    expect(error.code).toBe('UNSAFE_CONTENT');
+    expect(error).toBeInstanceOf(UnsafeContentError);
     expect(error.message).toMatch(/not a valid tar archive: Truncated input/);
   });
 
@@ -561,14 +562,12 @@ describe('rootfs unpacking: failures while downloading ahead', () => {
         const broken = new PassThrough();
         void (async () => {
           for await (const chunk of source as Readable) broken.write((chunk as Buffer).subarray(0, 1000));
-          broken.destroy(
-            new ResourceError('DIGEST_MISMATCH', 'blob of registry.test/team/app: content has digest sha256:bad'),
-          );
+          broken.destroy(new DigestMismatchError('sha256:good', 'sha256:bad', 'blob of registry.test/team/app'));
         })();
         return broken;
       },
     });
-    await expect(f.output.writeRootfs(f.dest, f.image)).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
+    await expect(f.output.writeRootfs(f.dest, f.image)).rejects.toBeInstanceOf(DigestMismatchError);
     // Neither the spool nor the half-applied rootfs (layers 1 and 2 were) is left behind.
     expect(readdirSync(f.dest)).toEqual([]);
   });
@@ -578,12 +577,12 @@ describe('rootfs unpacking: failures while downloading ahead', () => {
     const f = fixture(layers, {
       openBlob: async (blob, open) => {
         if (blob.digest === layers[1]?.digest)
-          throw new ResourceError('NOT_FOUND', `blob ${blob.digest} not found in registry.test/team/app`);
+          throw new NotFoundError(`blob ${blob.digest} not found in registry.test/team/app`);
         return open();
       },
     });
     await expect(f.output.writeRootfs(f.dest, f.image)).rejects.toMatchObject({
-      code: 'NOT_FOUND',
+      name: NotFoundError.name,
       message: `blob ${layers[1]?.digest} not found in registry.test/team/app`,
     });
   });

@@ -8,6 +8,7 @@ import { type AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { azureCloudFor } from '../../../../src/adapters/providers/acr/azure-cloud';
 import { AzureIdentityTokens, managedIdentitySource } from '../../../../src/adapters/providers/acr/entra-token';
+import { ConfigurationError } from '../../../../src/domain/errors';
 
 const publicCloud = azureCloudFor('r.azurecr.io', undefined).cloud;
 let server: http.Server | undefined;
@@ -68,7 +69,7 @@ describe('AzureIdentityTokens', () => {
     environment({ AZURE_FEDERATED_TOKEN_FILE: '/t', AZURE_CLIENT_ID: 'c' });
     const withClient = new AzureIdentityTokens();
     await expect(withClient.token({ cloud: publicCloud })).rejects.toMatchObject({
-      code: 'CONFIGURATION',
+      name: ConfigurationError.name,
       message: 'workload identity: AZURE_FEDERATED_TOKEN_FILE is set but AZURE_TENANT_ID is not',
     });
   });

@@ -7,7 +7,8 @@ import type { EntraTokenRequest, EntraTokens } from '../../../../src/adapters/pr
 import { ProviderChain } from '../../../../src/adapters/providers/provider-chain';
 import { configuredTarget } from '../../../../src/application/mirror-plan';
 import type { Source } from '../../../../src/application/request-types';
-import { ResourceError } from '../../../../src/domain/errors';
+import { ConfigurationError, type ResourceError } from '../../../../src/domain/errors';
+import { AuthenticationError, NetworkError } from '../../../../src/ports/registry-errors';
 import type { AuthChallenge, FormAnswer, RegistryAuthExchange } from '../../../../src/ports/registry-auth-exchange';
 import type { ProviderRequest } from '../../../../src/ports/registry-provider';
 import { memoryLogger } from '../../../support/memory-logger';
@@ -135,7 +136,7 @@ describe('AcrProvider', () => {
     await expect(failure).rejects.toThrow(
       'ACR authentication for myregistry.azurecr.io failed: POST /oauth2/exchange on myregistry.azurecr.io refused the Entra ID token (HTTP 401: invalid_token: token *** is expired)',
     );
-    await expect(failure).rejects.toMatchObject({ code: 'AUTHENTICATION' });
+    await expect(failure).rejects.toBeInstanceOf(AuthenticationError);
   });
 
   it('with azure_tenant_id, a refusal carries the hint that it must be the registry’s tenant', async () => {
@@ -156,11 +157,27 @@ describe('AcrProvider', () => {
 
   it('no identity: the token source’s line, prefixed with the registry', async () => {
     const { provider, request, exchange, tokens } = setup({ azure_acr: true });
-    tokens.failure = new ResourceError('AUTHENTICATION', 'no Azure identity gave an Entra ID token; tried X; Y');
-    await expect(provider.resolve(request, request.target)).rejects.toThrow(
+    tokens.failure = new AuthenticationError('no Azure identity gave an Entra ID token; tried X; Y');
+    const failure = provider.resolve(request, request.target);
+    await expect(failure).rejects.toThrow(
       'ACR authentication for myregistry.azurecr.io failed: no Azure identity gave an Entra ID token; tried X; Y',
     );
+    await expect(failure).rejects.toBeInstanceOf(AuthenticationError);
     expect(exchange.forms).toEqual([]);
+  });
+
+  it('the prefixed failure keeps the kind of its cause: configuration stays configuration, network stays network', async () => {
+    const { provider, request, tokens } = setup({ azure_acr: true });
+    tokens.failure = new ConfigurationError('AZURE_CLIENT_ID is missing');
+    const misconfigured = provider.resolve(request, request.target);
+    await expect(misconfigured).rejects.toBeInstanceOf(ConfigurationError);
+    await expect(misconfigured).rejects.toThrow('ACR authentication for myregistry.azurecr.io failed: AZURE_CLIENT_ID');
+    const unreachable = new NetworkError('refused', 'cannot reach login.microsoftonline.com', { temporary: true });
+    tokens.failure = unreachable;
+    const caught = await provider.resolve(request, request.target).catch((error: unknown) => error);
+    expect(caught).toBeInstanceOf(NetworkError);
+    expect(caught).toMatchObject({ kind: 'refused', temporary: true, cause: unreachable });
+    expect(caught).not.toBeInstanceOf(AuthenticationError);
   });
 
   it('an unknown azure_environment warns once and the host decides', async () => {

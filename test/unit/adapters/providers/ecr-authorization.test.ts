@@ -5,7 +5,7 @@ import {
   proxyEndpointHost,
 } from '../../../../src/adapters/providers/ecr/ecr-authorization';
 import type { EcrSettings } from '../../../../src/adapters/providers/ecr/ecr-settings';
-import { ResourceError } from '../../../../src/domain/errors';
+import { RegistryError } from '../../../../src/ports/registry-errors';
 
 const base64 = (text: string): string => Buffer.from(text).toString('base64');
 
@@ -38,7 +38,7 @@ describe('proxyEndpointHost', () => {
   });
 
   it('refuses an endpoint without a host', () => {
-    expect(() => proxyEndpointHost('https://')).toThrow(ResourceError);
+    expect(() => proxyEndpointHost('https://')).toThrow(RegistryError);
   });
 });
 

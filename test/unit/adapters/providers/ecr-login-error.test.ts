@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { describeAwsFailure, EcrLoginError } from '../../../../src/adapters/providers/ecr/ecr-login-error';
+import {
+  describeAwsFailure,
+  EcrLoginError,
+  EcrUnreachableError,
+} from '../../../../src/adapters/providers/ecr/ecr-login-error';
+import { AuthenticationError, NetworkError } from '../../../../src/ports/registry-errors';
 
 /** The shape of an SDK service exception (name = AWS error code, $metadata with the status). */
 function serviceException(name: string, message: string, status: number): Error {
@@ -27,12 +32,14 @@ describe('describeAwsFailure', () => {
 
 describe('EcrLoginError', () => {
   it('is an authentication failure when AWS answered or no credentials were found', () => {
-    expect(EcrLoginError.from('login', serviceException('ExpiredToken', 'expired', 403)).code).toBe('AUTHENTICATION');
+    const expired = EcrLoginError.from('login', serviceException('ExpiredToken', 'expired', 403));
+    expect(expired).toBeInstanceOf(EcrLoginError);
+    expect(expired).toBeInstanceOf(AuthenticationError);
     const none = Object.assign(new Error('Could not load credentials from any providers'), {
       name: 'CredentialsProviderError',
     });
     const error = EcrLoginError.from('login', none);
-    expect(error.code).toBe('AUTHENTICATION');
+    expect(error).toBeInstanceOf(AuthenticationError);
     expect(error.message).toBe('login: CredentialsProviderError: Could not load credentials from any providers');
   });
 
@@ -41,6 +48,10 @@ describe('EcrLoginError', () => {
       code: 'ECONNREFUSED',
       $metadata: {},
     });
-    expect(EcrLoginError.from('login', refused).code).toBe('NETWORK');
+    const unreachable = EcrLoginError.from('login', refused);
+    expect(unreachable).toBeInstanceOf(EcrUnreachableError);
+    expect(unreachable).toBeInstanceOf(NetworkError);
+    expect(unreachable).not.toBeInstanceOf(AuthenticationError);
+    expect(unreachable.message).toBe('login: connect ECONNREFUSED 127.0.0.1:1');
   });
 });

@@ -21,6 +21,7 @@ import {
   type FakeMetadataServer,
 } from '../../../integration/google/fakes/fake-metadata-server';
 import { writeServiceAccountKey } from '../../../integration/google/fakes/google-test-env';
+import { ConfigurationError } from '../../../../src/domain/errors';
 
 let library: GoogleAuthLibrary;
 let metadata: FakeMetadataServer;
@@ -86,7 +87,7 @@ describe('findApplicationDefaultCredentials', () => {
   it('says which sources it tried when none has credentials', async () => {
     vi.stubEnv('METADATA_SERVER_DETECTION', 'none');
     await expect(findApplicationDefaultCredentials(library)).rejects.toMatchObject({
-      code: 'CONFIGURATION',
+      name: ConfigurationError.name,
       message: `google_auth: no Google credentials found; tried GOOGLE_APPLICATION_CREDENTIALS (not set), the gcloud ADC file ${config}/application_default_credentials.json (not found), the metadata server GCE_METADATA_HOST=${metadata.host} (METADATA_SERVER_DETECTION=none)`,
     });
   });
@@ -96,12 +97,12 @@ describe('findApplicationDefaultCredentials', () => {
     writeFileSync(broken, '{ not json');
     vi.stubEnv('GOOGLE_APPLICATION_CREDENTIALS', broken);
     await expect(findApplicationDefaultCredentials(library)).rejects.toMatchObject({
-      code: 'CONFIGURATION',
+      name: ConfigurationError.name,
       message: `google_auth: cannot read GOOGLE_APPLICATION_CREDENTIALS=${broken}: not valid JSON`,
     });
     writeFileSync(broken, JSON.stringify({ type: 'service_account' }));
     await expect(findApplicationDefaultCredentials(library)).rejects.toMatchObject({
-      code: 'CONFIGURATION',
+      name: ConfigurationError.name,
       message: expect.stringMatching(
         /^google_auth: unusable credentials in GOOGLE_APPLICATION_CREDENTIALS=.*: .*client_email/,
       ),

@@ -19,6 +19,7 @@ import {
   startFakeMetadataServer,
   type FakeMetadataServer,
 } from '../../../integration/google/fakes/fake-metadata-server';
+import { ConfigurationError } from '../../../../src/domain/errors';
 
 class StubEcrProvider implements RegistryProvider {
   readonly name = 'ECR';
@@ -80,7 +81,7 @@ it('google_auth with another cloud provider is one configuration error naming bo
     ecr,
   ]);
   await expect(both.resolve()).rejects.toMatchObject({
-    code: 'CONFIGURATION',
+    name: ConfigurationError.name,
     message:
       'source.google_auth (Google) and source.aws_region (ECR) cannot be used together: configure one cloud provider',
   });

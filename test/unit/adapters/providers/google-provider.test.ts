@@ -16,6 +16,7 @@ import {
   startFakeMetadataServer,
   type FakeMetadataServer,
 } from '../../../integration/google/fakes/fake-metadata-server';
+import { AuthenticationError } from '../../../../src/ports/registry-errors';
 
 let metadata: FakeMetadataServer;
 let dir: string;
@@ -90,7 +91,7 @@ describe('GoogleProvider', () => {
       const req = request('gcr.io/project/app');
       const source = (await provider.resolve(req, req.target)).credentials[0]?.source;
       await expect(source?.current()).rejects.toMatchObject({
-        code: 'AUTHENTICATION',
+        name: AuthenticationError.name,
         message: expect.stringMatching(/^google_auth: no access token from the metadata server .*: HTTP 403/),
       });
     } finally {

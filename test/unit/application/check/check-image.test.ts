@@ -8,6 +8,8 @@ import { MediaType } from '../../../../src/domain/media-types';
 import { sha256Digest } from '../../../../src/adapters/memory/in-memory-registry-store';
 import { ImageMother } from '../../../support/image-mother';
 import { memoryLogger } from '../../../support/memory-logger';
+import { InvalidRequestError } from '../../../../src/domain/errors';
+import { NotFoundError } from '../../../../src/ports/registry-errors';
 
 const repo: RepositoryRef = { registry: 'registry.test', path: 'team/app' };
 
@@ -96,7 +98,7 @@ describe('check, tag_regex mode', () => {
   it('rejects lookaround, which RE2 does not have, before talking to the registry', async () => {
     const { registry, run } = setup();
     await expect(run({ tag_regex: '^v(?!1)' })).rejects.toMatchObject({
-      code: 'INVALID_REQUEST',
+      name: InvalidRequestError.name,
       message:
         'source.tag_regex "^v(?!1)" is not a valid regular expression (Go RE2 syntax): invalid or unsupported Perl syntax: `(?!`',
     });
@@ -182,7 +184,7 @@ describe('check, tag_regex mode', () => {
     );
     mother.store.putManifest(repo, 'arm', MediaType.OciIndex, bytes);
     await expect(run({ tag_regex: '.', created_at_sort: true })).rejects.toMatchObject({
-      code: 'NOT_FOUND',
+      name: NotFoundError.name,
       message: expect.stringContaining('has no image for platform linux/amd64 (it has: linux/arm64)') as string,
     });
     expect(await run({ tag_regex: '.' })).toHaveLength(1);

@@ -3,11 +3,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FsImageOutput } from '../../../../src/adapters/image-output/fs-image-output';
+import { InMemoryFilesystem } from '../../../../src/adapters/memory/in-memory-filesystem';
 import { InMemoryRegistry } from '../../../../src/adapters/memory/in-memory-registry';
 import { GetImage } from '../../../../src/application/in/get-image';
 import { configuredTarget } from '../../../../src/application/mirror-plan';
 import type { InRequest } from '../../../../src/application/request-types';
-import { InvalidRequestError, NotFoundError } from '../../../../src/domain/errors';
+import { InvalidRequestError } from '../../../../src/domain/errors';
+import { NotFoundError } from '../../../../src/ports/registry-errors';
 import { parseRepository, type RepositoryRef } from '../../../../src/domain/image-reference';
 import {
   buildImage,
@@ -35,9 +37,10 @@ function setup() {
   const registry = new InMemoryRegistry();
   const logger = new RecordingLogger();
   const output = new FsImageOutput(logger, { progressSink: { isTTY: false, write: () => true }, chown: false });
-  const getImage = new GetImage(registry, output, logger, { os: 'linux', architecture: 'amd64' });
+  const files = new InMemoryFilesystem();
+  const getImage = new GetImage(registry, output, files, logger, { os: 'linux', architecture: 'amd64' });
   const run = (req: InRequest, dest: string) => getImage.run(req, dest, configuredTarget(req.source));
-  return { registry, run, dest: tempDir() };
+  return { registry, run, files, dest: tempDir() };
 }
 
 const platformImage = (platform: Platform): BuiltImage =>
@@ -64,7 +67,7 @@ const blob = (dest: string, digest: string): string => join(dest, 'oci/blobs/sha
 
 describe('GetImage: params.platforms with format oci-layout', () => {
   it('writes an index of only the asked platforms, reports its digest, keeps the version', async () => {
-    const { registry, run, dest } = setup();
+    const { registry, run, dest, files } = setup();
     const index = threePlatforms();
     push(registry, REPO, index);
     const [amd64, arm64, armv7] = index.images as [BuiltImage, BuiltImage, BuiltImage];
@@ -89,7 +92,7 @@ describe('GetImage: params.platforms with format oci-layout', () => {
     for (const dropped of [armv7.digest, armv7.configDigest, armv7.layers[0]?.digest ?? '']) {
       expect(existsSync(blob(dest, dropped))).toBe(false);
     }
-    expect(readFileSync(join(dest, 'digest'), 'utf8')).toBe(index.digest);
+    expect(files.text(join(dest, 'digest'))).toBe(index.digest);
     expect(response).toEqual({
       version: { tag: 'latest', digest: index.digest },
       metadata: [

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InMemoryFilesystem } from '../../../../src/adapters/memory/in-memory-filesystem';
 import { FsImageOutput } from '../../../../src/adapters/image-output/fs-image-output';
 import { InMemoryRegistry } from '../../../../src/adapters/memory/in-memory-registry';
 import { GetImage } from '../../../../src/application/in/get-image';
@@ -18,7 +19,14 @@ function setup(signed: string[], mother = new ImageMother()) {
   const logger = new RecordingLogger();
   const output = new FsImageOutput(logger, { progressSink: { isTTY: false, write: () => true }, chown: false });
   const verifier = new FakeSignatureVerifier(new Set(signed));
-  const get = new GetImage(registry, output, logger, { os: 'linux', architecture: 'amd64' }, verifier);
+  const get = new GetImage(
+    registry,
+    output,
+    new InMemoryFilesystem(),
+    logger,
+    { os: 'linux', architecture: 'amd64' },
+    verifier,
+  );
   const run = (digest: string, params: InRequest['params'] = {}) => {
     const request: InRequest = { source: { repository: 'registry.test/team/app' }, version: { digest }, params };
     const dest = tempDir();

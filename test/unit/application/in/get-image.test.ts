@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FsImageOutput } from '../../../../src/adapters/image-output/fs-image-output';
+import { InMemoryFilesystem } from '../../../../src/adapters/memory/in-memory-filesystem';
 import { InMemoryRegistry } from '../../../../src/adapters/memory/in-memory-registry';
 import { configuredTarget } from '../../../../src/application/mirror-plan';
 import { GetImage } from '../../../../src/application/in/get-image';
@@ -18,6 +19,8 @@ import {
   type Platform,
 } from '../../../integration/support/image-fixtures';
 import { RecordingLogger, tempDir } from '../../adapters/image-output/unpack-fixture';
+import { InvalidRequestError } from '../../../../src/domain/errors';
+import { NotFoundError } from '../../../../src/ports/registry-errors';
 
 const HOST = { os: 'linux', architecture: 'amd64' };
 
@@ -35,10 +38,12 @@ function setup() {
   const registry = new InMemoryRegistry();
   const logger = new RecordingLogger();
   const output = new FsImageOutput(logger, { progressSink: { isTTY: false, write: () => true }, chown: false });
-  const getImage = new GetImage(registry, output, logger, HOST);
+  // The image goes to disk; the small files beside it go through the filesystem port.
+  const files = new InMemoryFilesystem();
+  const getImage = new GetImage(registry, output, files, logger, HOST);
   // The target as the entrypoint resolves it when no provider rewrites it.
   const useCase = { run: (req: InRequest, dest: string) => getImage.run(req, dest, configuredTarget(req.source)) };
-  return { registry, logger, useCase, dest: tempDir() };
+  return { registry, logger, useCase, files, dest: tempDir() };
 }
 
 function appImage(platform: Platform = HOST, extra: Partial<Parameters<typeof buildImage>[0]> = {}): BuiltImage {
@@ -94,20 +99,20 @@ function tarEntries(path: string): Map<string, Buffer> {
 
 describe('GetImage: rootfs (default format)', () => {
   it('unpacks the exact digest and writes version files, metadata.json and labels.json as Go does', async () => {
-    const { registry, useCase, dest } = setup();
+    const { registry, useCase, dest, files } = setup();
     const image = appImage();
     push(registry, REPO, image, '1.2.3');
     const response = await useCase.run(request(image.digest), dest);
 
     expect(readFileSync(join(dest, 'rootfs/etc/os'), 'utf8')).toBe('amd64\n');
     expect(readFileSync(join(dest, 'rootfs/app'), 'utf8')).toBe('app');
-    expect(readFileSync(join(dest, 'repository'), 'utf8')).toBe('registry.test/team/app');
-    expect(readFileSync(join(dest, 'tag'), 'utf8')).toBe('1.2.3');
-    expect(readFileSync(join(dest, 'digest'), 'utf8')).toBe(image.digest);
-    expect(readFileSync(join(dest, 'metadata.json'), 'utf8')).toBe(
+    expect(files.text(join(dest, 'repository'))).toBe('registry.test/team/app');
+    expect(files.text(join(dest, 'tag'))).toBe('1.2.3');
+    expect(files.text(join(dest, 'digest'))).toBe(image.digest);
+    expect(files.text(join(dest, 'metadata.json'))).toBe(
       '{"cmd":["run"],"entrypoint":["/app"],"env":["PATH=/usr/bin","A=\\u003cb\\u003e\\u0026c"],"user":"nobody"}\n',
     );
-    expect(readFileSync(join(dest, 'labels.json'), 'utf8')).toBe(
+    expect(files.text(join(dest, 'labels.json'))).toBe(
       '{"com.example.team":"core","org.opencontainers.image.version":"1.2.3","zeta":"z"}\n',
     );
     expect(response).toEqual({
@@ -166,18 +171,16 @@ describe('GetImage: rootfs (default format)', () => {
   });
 
   it('writes null for absent config lists and omits the tag field for a digest-only version', async () => {
-    const { registry, useCase, dest } = setup();
+    const { registry, useCase, dest, files } = setup();
     const image = buildImage({ layers: [layerFromFiles([{ path: 'f', content: 'f' }])], config: {} });
     push(registry, REPO, image);
     const response = await useCase.run(
       { source: { repository: 'registry.test/team/app' }, version: { digest: image.digest }, params: {} },
       dest,
     );
-    expect(readFileSync(join(dest, 'metadata.json'), 'utf8')).toBe(
-      '{"cmd":null,"entrypoint":null,"env":null,"user":""}\n',
-    );
-    expect(readFileSync(join(dest, 'labels.json'), 'utf8')).toBe('{}\n');
-    expect(readFileSync(join(dest, 'tag'), 'utf8')).toBe('');
+    expect(files.text(join(dest, 'metadata.json'))).toBe('{"cmd":null,"entrypoint":null,"env":null,"user":""}\n');
+    expect(files.text(join(dest, 'labels.json'))).toBe('{}\n');
+    expect(files.text(join(dest, 'tag'))).toBe('');
     expect(response.metadata).toEqual([{ name: 'repository', value: 'registry.test/team/app' }]);
   });
 
@@ -206,7 +209,7 @@ describe('GetImage: rootfs (default format)', () => {
     const index = buildIndex([appImage({ os: 'linux', architecture: 'arm64' })]);
     push(registry, REPO, index);
     await expect(useCase.run(request(index.digest), dest)).rejects.toMatchObject({
-      code: 'NOT_FOUND',
+      name: NotFoundError.name,
       message: `registry.test/team/app@${index.digest} has no image for platform linux/amd64 (it has: linux/arm64)`,
     });
   });
@@ -215,16 +218,16 @@ describe('GetImage: rootfs (default format)', () => {
     const { registry, useCase, dest } = setup();
     const missing = `sha256:${'0'.repeat(64)}`;
     await expect(useCase.run(request(missing), dest)).rejects.toMatchObject({
-      code: 'NOT_FOUND',
+      name: NotFoundError.name,
       message: `image registry.test/team/app@${missing} not found`,
     });
     registry.calls.length = 0;
-    await expect(useCase.run(request(missing, { params: { label_regex: '(' } }), dest)).rejects.toMatchObject({
-      code: 'INVALID_REQUEST',
-    });
+    await expect(useCase.run(request(missing, { params: { label_regex: '(' } }), dest)).rejects.toBeInstanceOf(
+      InvalidRequestError,
+    );
     const source = { repository: 'registry.test/team/app', annotation_regex: '(?<=org\\.)image' };
     await expect(useCase.run(request(missing, { source }), dest)).rejects.toMatchObject({
-      code: 'INVALID_REQUEST',
+      name: InvalidRequestError.name,
       message:
         'source.annotation_regex "(?<=org\\.)image" is not a valid regular expression (Go RE2 syntax): invalid named capture: `(?<=org\\.)image`',
     });
@@ -298,7 +301,7 @@ describe('GetImage: platform choice, as the Go resource makes it', () => {
   });
 
   it('descends into a nested index: the first matching entry, itself matched by platform', async () => {
-    const { registry, useCase } = setup();
+    const { registry, useCase, files } = setup();
     const amd = appImage({ os: 'linux', architecture: 'amd64' });
     const arm = appImage({ os: 'linux', architecture: 'arm64' });
     const ppc = appImage({ os: 'linux', architecture: 'ppc64le' });
@@ -310,7 +313,7 @@ describe('GetImage: platform choice, as the Go resource makes it', () => {
     const dest = tempDir();
     await useCase.run(request(outer.digest), dest);
     expect(readFileSync(join(dest, 'rootfs/etc/os'), 'utf8')).toBe('amd64\n');
-    expect(readFileSync(join(dest, 'digest'), 'utf8')).toBe(outer.digest);
+    expect(files.text(join(dest, 'digest'))).toBe(outer.digest);
 
     const dest2 = tempDir();
     await useCase.run(request(outer.digest, { params: { platform: { architecture: 'ppc64le' } } }), dest2);
@@ -319,7 +322,7 @@ describe('GetImage: platform choice, as the Go resource makes it', () => {
     // As in Go: a nested index without platform is linux/amd64, so arm64 is not looked for inside.
     await expect(
       useCase.run(request(outer.digest, { params: { platform: { architecture: 'arm64' } } }), tempDir()),
-    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    ).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('narrows by variant only when one is asked for (an extension: Go cannot ask)', async () => {
@@ -342,11 +345,12 @@ describe('GetImage: platform choice, as the Go resource makes it', () => {
 
 describe('GetImage: skip_download', () => {
   it('writes only the version files and reads only the manifest without a label or annotation pattern', async () => {
-    const { registry, useCase, dest } = setup();
+    const { registry, useCase, dest, files } = setup();
     const image = appImage();
     push(registry, REPO, image);
     const response = await useCase.run(request(image.digest, { params: { skip_download: true } }), dest);
-    expect(readdirSync(dest).sort()).toEqual(['digest', 'repository', 'tag']);
+    expect(files.entries(dest)).toEqual(['digest', 'repository', 'tag']);
+    expect(readdirSync(dest)).toEqual([]);
     expect(registry.calls.map((c) => c.method)).toEqual(['getManifest']);
     expect(response.metadata).toEqual([
       { name: 'repository', value: 'registry.test/team/app' },
@@ -357,13 +361,13 @@ describe('GetImage: skip_download', () => {
   it('fails like the Go resource when the registry no longer has the digest', async () => {
     const { useCase, dest } = setup();
     const missing = `sha256:${'0'.repeat(64)}`;
-    await expect(useCase.run(request(missing, { params: { skip_download: true } }), dest)).rejects.toMatchObject({
-      code: 'NOT_FOUND',
-    });
+    await expect(useCase.run(request(missing, { params: { skip_download: true } }), dest)).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
   });
 
   it('still reports matching labels (from the config) and annotations, downloading no layer', async () => {
-    const { registry, useCase, dest } = setup();
+    const { registry, useCase, dest, files } = setup();
     const image = appImage();
     push(registry, REPO, image);
     const response = await useCase.run(
@@ -372,7 +376,8 @@ describe('GetImage: skip_download', () => {
       }),
       dest,
     );
-    expect(readdirSync(dest).sort()).toEqual(['digest', 'repository', 'tag']);
+    expect(files.entries(dest)).toEqual(['digest', 'repository', 'tag']);
+    expect(readdirSync(dest)).toEqual([]);
     expect(response.metadata).toEqual([
       { name: 'repository', value: 'registry.test/team/app' },
       { name: 'tag', value: '1.2.3' },
@@ -422,7 +427,7 @@ describe('GetImage: skip_download', () => {
 
 describe('GetImage: oci and oci-layout', () => {
   it('writes image.tar in docker-save form named after the original repository text, plus labels.json', async () => {
-    const { registry, useCase, dest } = setup();
+    const { registry, useCase, dest, files } = setup();
     const image = appImage();
     push(registry, REPO, image);
     await useCase.run(request(image.digest, { params: { format: 'oci' } }), dest);
@@ -434,7 +439,7 @@ describe('GetImage: oci and oci-layout', () => {
     ]);
     expect(entries.get(configName)).toEqual(image.configBytes);
     image.layers.forEach((l, i) => expect(entries.get(layerNames[i] as string)).toEqual(l.bytes));
-    expect(existsSync(join(dest, 'labels.json'))).toBe(true);
+    expect(files.text(join(dest, 'labels.json'))).toBeDefined();
     expect(existsSync(join(dest, 'rootfs'))).toBe(false);
   });
 
@@ -509,24 +514,24 @@ describe('GetImage: registry_mirror', () => {
   const source = { repository: 'busybox', registry_mirror: { host: 'mirror.test:5000' } };
 
   it('uses the mirror when it has the digest and never asks the origin', async () => {
-    const { registry, useCase, dest } = setup();
+    const { registry, useCase, dest, files } = setup();
     const image = appImage();
     push(registry, mirror, image);
     await useCase.run({ source, version: { tag: 'latest', digest: image.digest }, params: {} }, dest);
     expect(readFileSync(join(dest, 'rootfs/app'), 'utf8')).toBe('app');
-    expect(readFileSync(join(dest, 'repository'), 'utf8')).toBe('busybox');
+    expect(files.text(join(dest, 'repository'))).toBe('busybox');
     expect(registry.calls.every((c) => c.repository === 'mirror.test:5000/library/busybox')).toBe(true);
   });
 
   it('falls back to the origin with a warning, keeping the original repository in files and image.tar', async () => {
-    const { registry, useCase, dest, logger } = setup();
+    const { registry, useCase, dest, logger, files } = setup();
     const image = appImage();
     push(registry, hub, image);
     await useCase.run({ source, version: { tag: 'latest', digest: image.digest }, params: { format: 'oci' } }, dest);
     expect(logger.lines.filter((l) => l.startsWith('warn:'))).toEqual([
       'warn: mirror mirror.test:5000/library/busybox does not have it; falling back to index.docker.io/library/busybox',
     ]);
-    expect(readFileSync(join(dest, 'repository'), 'utf8')).toBe('busybox');
+    expect(files.text(join(dest, 'repository'))).toBe('busybox');
     const manifest = JSON.parse(tarEntries(join(dest, 'image.tar')).get('manifest.json')?.toString() ?? '') as {
       RepoTags: string[];
     }[];

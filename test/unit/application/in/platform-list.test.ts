@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePlatform, parsePlatformList, selectPlatforms } from '../../../../src/application/in/platform-list';
-import { InvalidRequestError, NotFoundError } from '../../../../src/domain/errors';
+import { InvalidRequestError } from '../../../../src/domain/errors';
+import { NotFoundError } from '../../../../src/ports/registry-errors';
 import { parseRepository } from '../../../../src/domain/image-reference';
 import type { Descriptor, ImageIndex } from '../../../../src/domain/manifest';
 

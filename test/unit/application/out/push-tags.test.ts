@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computePushTags, type PushTagInputs } from '../../../../src/application/out/push-tags';
+import { ConfigurationError } from '../../../../src/domain/errors';
 
 function inputs(partial: {
   tag?: string;
@@ -204,7 +205,7 @@ describe('computePushTags', () => {
   });
 
   it('tag_prefix without additional_tags is a configuration error', async () => {
-    await expect(computePushTags(inputs({ tag: 'x', prefix: 'p-' }))).rejects.toMatchObject({ code: 'CONFIGURATION' });
+    await expect(computePushTags(inputs({ tag: 'x', prefix: 'p-' }))).rejects.toBeInstanceOf(ConfigurationError);
   });
 
   it('tag_prefix with an additional_tags file that lists no tag is the same error (as in Go)', async () => {
@@ -217,7 +218,7 @@ describe('computePushTags', () => {
       await expect(computePushTags(inputs({ tag: 'x', additional: text, prefix: 'p-' }))).rejects.toEqual(expected);
     }
     expect(expected).toMatchObject({
-      code: 'CONFIGURATION',
+      name: ConfigurationError.name,
       message:
         'params.tag_prefix is set but params.additional_tags gives no tags: the prefix applies only to additional tags',
     });

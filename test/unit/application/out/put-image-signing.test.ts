@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NodeFilesystem } from '../../../../src/adapters/filesystem/node-filesystem';
 import { FsImageInputs } from '../../../../src/adapters/image-input/fs-image-inputs';
 import { InMemoryRegistry } from '../../../../src/adapters/memory/in-memory-registry';
 import { configuredTarget } from '../../../../src/application/mirror-plan';
@@ -58,7 +59,7 @@ describe('PutImage signs what it pushed', () => {
   it('once, after every tag is in the registry, with the root digest, size and media type', async () => {
     const registry = new InMemoryRegistry();
     const signer = new RecordingSigner(registry);
-    await new PutImage(registry, new FsImageInputs(), quiet, signer).execute(
+    await new PutImage(registry, new FsImageInputs(), new NodeFilesystem(), quiet, signer).execute(
       request({ version: '1.2.3', bump_aliases: true }),
       src,
       target,
@@ -79,7 +80,7 @@ describe('PutImage signs what it pushed', () => {
   it('signs the index, not its children, for a multi-arch layout', async () => {
     const registry = new InMemoryRegistry();
     const signer = new RecordingSigner(registry);
-    await new PutImage(registry, new FsImageInputs(), quiet, signer).execute(
+    await new PutImage(registry, new FsImageInputs(), new NodeFilesystem(), quiet, signer).execute(
       request({ image: 'multi' }, { tag: 'v1' }),
       src,
       target,
@@ -93,7 +94,11 @@ describe('PutImage signs what it pushed', () => {
     const registry = new InMemoryRegistry();
     const signer = new RecordingSigner(registry, 'server down');
     await expect(
-      new PutImage(registry, new FsImageInputs(), quiet, signer).execute(request({}, { tag: 'v1' }), src, target),
+      new PutImage(registry, new FsImageInputs(), new NodeFilesystem(), quiet, signer).execute(
+        request({}, { tag: 'v1' }),
+        src,
+        target,
+      ),
     ).rejects.toThrow(
       `registry.example:5000/team/app@${amd.digest} was pushed, but Test signing failed, so tag(s) v1 are unsigned: server down`,
     );
@@ -106,7 +111,7 @@ describe('PutImage signs what it pushed', () => {
     const registry = new InMemoryRegistry();
     const signer = new RecordingSigner(registry);
     await expect(
-      new PutImage(registry, new FsImageInputs(), quiet, signer).execute(
+      new PutImage(registry, new FsImageInputs(), new NodeFilesystem(), quiet, signer).execute(
         request({ image: 'missing*' }, { tag: 'v1' }),
         src,
         target,

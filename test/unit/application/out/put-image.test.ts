@@ -1,13 +1,16 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NodeFilesystem } from '../../../../src/adapters/filesystem/node-filesystem';
 import { FsImageInputs } from '../../../../src/adapters/image-input/fs-image-inputs';
+import { InMemoryFilesystem } from '../../../../src/adapters/memory/in-memory-filesystem';
 import { InMemoryRegistry } from '../../../../src/adapters/memory/in-memory-registry';
 import { configuredTarget } from '../../../../src/application/mirror-plan';
 import { NoopSigner } from '../../../../src/adapters/signers/noop-signer';
 import { PutImage } from '../../../../src/application/out/put-image';
 import type { OutRequest } from '../../../../src/application/request-types';
+import { FilesystemError } from '../../../../src/ports/filesystem-port';
 import type { Logger } from '../../../../src/ports/logger';
 import { buildImage, buildIndex, layerFromFiles } from '../../../integration/support/image-fixtures';
 import {
@@ -43,13 +46,16 @@ describe('PutImage', () => {
     writeTarFile(join(src, 'image.tar'), layoutEntries(amd));
     writeEntriesToDir(join(src, 'multi'), layoutEntries(index));
     writeTarFile(join(src, 'saved.tar'), dockerSaveEntries(amd));
-    writeFileSync(join(src, 'tags'), 'extra1\nextra2\n');
   });
   afterAll(() => rmSync(src, { recursive: true, force: true }));
+  /** The images are read from disk; glob and the tags file see only what this in-memory SRC lists. */
+  const memorySrc = () => new InMemoryFilesystem().put(join(src, 'image.tar'), '').put(join(src, 'saved.tar'), '');
+  const disk = new NodeFilesystem();
 
   it('pushes blobs, then the manifest under each tag, and answers like the Go resource', async () => {
     const registry = new InMemoryRegistry();
-    const response = await new PutImage(registry, new FsImageInputs(), quiet, new NoopSigner()).execute(
+    const files = memorySrc().put(join(src, 'tags'), 'extra1\nextra2\n');
+    const response = await new PutImage(registry, new FsImageInputs(), files, quiet, new NoopSigner()).execute(
       request({ additional_tags: 'tags', tag_prefix: 'v-' }, { tag: 'dev' }),
       src,
       target,
@@ -73,7 +79,7 @@ describe('PutImage', () => {
 
   it('re-pushing the same image uploads no blob', async () => {
     const registry = new InMemoryRegistry();
-    const put = new PutImage(registry, new FsImageInputs(), quiet, new NoopSigner());
+    const put = new PutImage(registry, new FsImageInputs(), disk, quiet, new NoopSigner());
     await put.execute(request({}, { tag: 'one' }), src, target);
     const uploadsBefore = registry.calls.filter((c) => c.method === 'pushBlob').length;
     await put.execute(request({}, { tag: 'two' }), src, target);
@@ -83,7 +89,7 @@ describe('PutImage', () => {
 
   it('pushes a multi-arch layout: children by digest, then the index, whose digest is kept', async () => {
     const registry = new InMemoryRegistry();
-    const response = await new PutImage(registry, new FsImageInputs(), quiet, new NoopSigner()).execute(
+    const response = await new PutImage(registry, new FsImageInputs(), disk, quiet, new NoopSigner()).execute(
       request({ image: 'multi', version: '1.2.3' }),
       src,
       target,
@@ -98,7 +104,7 @@ describe('PutImage', () => {
   it('bumps aliases against the tags already in the repository', async () => {
     const registry = new InMemoryRegistry();
     registry.store.putManifest(repo, '1.3.0', amd.mediaType, amd.manifestBytes);
-    const response = await new PutImage(registry, new FsImageInputs(), quiet, new NoopSigner()).execute(
+    const response = await new PutImage(registry, new FsImageInputs(), disk, quiet, new NoopSigner()).execute(
       request({ image: 'saved.tar', version: 'v1.2.5', bump_aliases: true }),
       src,
       target,
@@ -115,7 +121,7 @@ describe('PutImage', () => {
       join(src, 'from-base.tar'),
       dockerSaveEntries(amd, 'compressed', 'registry.example:5000/team/base:1.0'),
     );
-    await new PutImage(registry, new FsImageInputs(), quiet, new NoopSigner()).execute(
+    await new PutImage(registry, new FsImageInputs(), disk, quiet, new NoopSigner()).execute(
       request({ image: 'from-base.tar' }, { tag: 't' }),
       src,
       target,
@@ -127,7 +133,7 @@ describe('PutImage', () => {
   it('does not mount from another registry', async () => {
     const registry = new InMemoryRegistry();
     writeTarFile(join(src, 'elsewhere.tar'), dockerSaveEntries(amd, 'compressed', 'other.example/team/base:1.0'));
-    await new PutImage(registry, new FsImageInputs(), quiet, new NoopSigner()).execute(
+    await new PutImage(registry, new FsImageInputs(), disk, quiet, new NoopSigner()).execute(
       request({ image: 'elsewhere.tar' }, { tag: 't' }),
       src,
       target,
@@ -136,7 +142,7 @@ describe('PutImage', () => {
   });
 
   it('glob errors name the pattern (and the matches)', async () => {
-    const put = new PutImage(new InMemoryRegistry(), new FsImageInputs(), quiet, new NoopSigner());
+    const put = new PutImage(new InMemoryRegistry(), new FsImageInputs(), memorySrc(), quiet, new NoopSigner());
     await expect(put.execute(request({ image: 'nomatch*.tar' }, { tag: 't' }), src, target)).rejects.toThrow(
       "no files match glob 'nomatch*.tar'",
     );
@@ -145,10 +151,30 @@ describe('PutImage', () => {
     );
   });
 
+  it('reads the additional_tags file through the filesystem port, under SRC even when it starts with a slash', async () => {
+    const registry = new InMemoryRegistry();
+    const files = memorySrc().put(join(src, 'ci/tags'), ' a\tb\n');
+    const response = await new PutImage(registry, new FsImageInputs(), files, quiet, new NoopSigner()).execute(
+      request({ additional_tags: '/ci/tags' }),
+      src,
+      target,
+    );
+    expect(response.metadata[1]).toEqual({ name: 'tags', value: 'a b' });
+  });
+
+  it('a missing additional_tags file fails as a FilesystemError naming its path, before any push', async () => {
+    const registry = new InMemoryRegistry();
+    const put = new PutImage(registry, new FsImageInputs(), memorySrc(), quiet, new NoopSigner());
+    const failure = put.execute(request({ additional_tags: 'missing' }, { tag: 't' }), src, target);
+    await expect(failure).rejects.toBeInstanceOf(FilesystemError);
+    await expect(failure).rejects.toThrow(`failed to read file at "${join(src, 'missing')}"`);
+    expect(registry.calls).toEqual([]);
+  });
+
   it('fails before touching the registry when no tag is given', async () => {
     const registry = new InMemoryRegistry();
     await expect(
-      new PutImage(registry, new FsImageInputs(), quiet, new NoopSigner()).execute(request({}), src, target),
+      new PutImage(registry, new FsImageInputs(), disk, quiet, new NoopSigner()).execute(request({}), src, target),
     ).rejects.toThrow('no tag specified');
     expect(registry.calls).toEqual([]);
   });

@@ -10,6 +10,7 @@ import {
 import { parseSimpleSigning } from '../../../../../src/adapters/signers/cosign/simple-signing';
 import { InMemoryRegistry } from '../../../../../src/adapters/memory/in-memory-registry';
 import { ConfigurationError } from '../../../../../src/domain/errors';
+import { AuthenticationError } from '../../../../../src/ports/registry-errors';
 import { SigningError, type PushedImage } from '../../../../../src/ports/signer-port';
 import type { ReferrersPort } from '../../../../../src/ports/referrers-port';
 import { memoryLogger } from '../../../../support/memory-logger';
@@ -78,6 +79,16 @@ describe('CosignSigner', () => {
     await expect(signer.sign(image)).rejects.toThrow(
       `127.0.0.1:5000/foo/bar@${image.digest} was pushed, but cosign signing failed, so tag(s) v1, latest are unsigned: registry said no`,
     );
+  });
+
+  it('keeps the registry failure, class and all, as the cause of its SigningError', async () => {
+    const registry = new InMemoryRegistry();
+    const { signer } = signerWith(registry);
+    const refused = new AuthenticationError('push refused', { status: 403 });
+    registry.putManifest = () => Promise.reject(refused);
+    const failure = await signer.sign(image).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(SigningError);
+    expect((failure as SigningError).cause).toBe(refused);
   });
 
   it('fails before the push when the key does not decrypt', () => {

@@ -7,7 +7,8 @@ import { notarySettings } from '../../../../../src/adapters/signers/notary/notar
 import { NotarySigner } from '../../../../../src/adapters/signers/notary/notary-signer';
 import { parseRoot, parseSignedDocument } from '../../../../../src/adapters/signers/notary/tuf-metadata';
 import { verifyRoleSignatures } from '../../../../../src/adapters/signers/notary/tuf-signatures';
-import type { PushedImage } from '../../../../../src/ports/signer-port';
+import { AuthenticationError, RegistryError } from '../../../../../src/ports/registry-errors';
+import { SigningError, type PushedImage } from '../../../../../src/ports/signer-port';
 import { memoryLogger } from '../../../../support/memory-logger';
 import { TARGETS_KEY_ID, fixture } from './fixtures';
 
@@ -113,6 +114,31 @@ describe('NotarySigner against a scripted server', () => {
     await expect(signer(server.url).signer.sign(image)).rejects.toThrow(
       `${GUN}@${image.digest} was pushed, but Notary signing failed, so tag(s) v1, latest are unsigned: Notary server answered POST /v2/${GUN}/_trust/tuf/ with HTTP 400: INVALID_UPDATE: Update sent by the client is invalid. (targets expired)`,
     );
+  });
+
+  it('a refusal is a SigningError whose cause is an AuthenticationError with the exchange’s fields', async () => {
+    const server = await scriptedServer([{ status: 403 }]);
+    stop = server.stop;
+    const failure = await signer(server.url)
+      .signer.sign(image)
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(SigningError);
+    const cause = (failure as SigningError).cause;
+    expect(cause).toBeInstanceOf(AuthenticationError);
+    expect(cause).toMatchObject({ method: 'POST', status: 403, url: `${server.url}/v2/${GUN}/_trust/tuf/` });
+  });
+
+  it('a rejected update is caused by a RegistryError that is not an authentication failure', async () => {
+    const invalid = JSON.stringify({ errors: [{ code: 'INVALID_UPDATE', message: 'invalid' }] });
+    const server = await scriptedServer([{ status: 400, body: invalid }]);
+    stop = server.stop;
+    const failure = await signer(server.url)
+      .signer.sign(image)
+      .catch((error: unknown) => error);
+    const cause = (failure as SigningError).cause;
+    expect(cause).toBeInstanceOf(RegistryError);
+    expect(cause).not.toBeInstanceOf(AuthenticationError);
+    expect(cause).toMatchObject({ status: 400 });
   });
 
   it('with best_effort, warns with the same line and resolves', async () => {

@@ -1,4 +1,3 @@
-import { lstat, readdir } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 
 const META = /[*?[\\]/;
@@ -28,39 +27,32 @@ function escapeRe(c: string): string {
   return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
+/** What a glob needs to know about a tree: the disk, or an in-memory one in tests. */
+export interface GlobTree {
+  exists(path: string): Promise<boolean>;
+  /** The names in a directory; undefined when it cannot be read (not a directory, no access). */
+  list(dir: string): Promise<string[] | undefined>;
 }
 
 /**
  * Go's `filepath.Glob(filepath.Join(dir, pattern))`: wildcards per path segment, hidden files
  * matched like any other, results sorted. Unreadable directories simply match nothing.
  */
-export async function goGlob(pattern: string, dir: string): Promise<string[]> {
+export async function goGlob(pattern: string, dir: string, tree: GlobTree): Promise<string[]> {
   const full = join(dir, pattern);
-  if (!META.test(full)) return (await exists(full)) ? [full] : [];
+  if (!META.test(full)) return (await tree.exists(full)) ? [full] : [];
   const segments = full.split(sep);
   let current = [segments[0] === '' ? sep : (segments[0] as string)];
   for (const segment of segments.slice(1)) {
     if (segment === '') continue;
     const next: string[] = [];
     if (!META.test(segment)) {
-      for (const base of current) if (await exists(join(base, segment))) next.push(join(base, segment));
+      for (const base of current) if (await tree.exists(join(base, segment))) next.push(join(base, segment));
     } else {
       const re = segmentRegExp(segment);
       for (const base of current) {
-        let names: string[];
-        try {
-          names = await readdir(base);
-        } catch {
-          continue;
-        }
-        for (const name of names.sort()) if (re.test(name)) next.push(join(base, name));
+        const names = await tree.list(base);
+        for (const name of [...(names ?? [])].sort()) if (re.test(name)) next.push(join(base, name));
       }
     }
     current = next;
