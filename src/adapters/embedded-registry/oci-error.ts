@@ -1,3 +1,5 @@
+import type { RegistryExchange } from './registry-exchange';
+
 /** The error codes of the OCI distribution spec this registry answers with, and their HTTP status. */
 export const OCI_ERROR_STATUS = {
   BLOB_UNKNOWN: 404,
@@ -38,4 +40,33 @@ export class OciError extends Error {
       ],
     });
   }
+}
+
+/** The answer to a method the endpoint does not serve. */
+export function methodNotAllowed(x: RegistryExchange): OciError {
+  return new OciError('UNSUPPORTED', `${x.method} is not supported on ${x.url.pathname}`);
+}
+
+/** Anything thrown while answering, as the OCI error a client can read. */
+export function toOciError(error: unknown): OciError {
+  return error instanceof OciError
+    ? error
+    : new OciError('UNSUPPORTED', `internal error: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+/**
+ * Answers with the error body, or cuts the connection when a response was already under way
+ * (a client must not take half a blob for a whole one).
+ */
+export function answerWithError(x: RegistryExchange, error: unknown): void {
+  const oci = toOciError(error);
+  if (!x.res.headersSent) {
+    const body = oci.body();
+    x.res.writeHead(oci.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    x.res.end(x.method === 'HEAD' ? undefined : body);
+  } else {
+    x.res.destroy();
+  }
+  // Drain what the client still sends, so it reads our answer instead of a reset.
+  x.req.resume();
 }

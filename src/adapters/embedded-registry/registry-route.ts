@@ -7,6 +7,9 @@ export type RegistryRoute =
   | { readonly kind: 'uploads'; readonly name: string }
   | { readonly kind: 'upload'; readonly name: string; readonly id: string };
 
+/** The route of one kind, e.g. `RouteOf<'blob'>`. */
+export type RouteOf<K extends RegistryRoute['kind']> = Extract<RegistryRoute, { readonly kind: K }>;
+
 const NAME_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 
 export function isValidRepositoryName(name: string): boolean {

@@ -260,3 +260,34 @@ describe('EmbeddedRegistryServer', () => {
     expect(log.every((e) => e.status >= 200)).toBe(true);
   });
 });
+
+describe('EmbeddedRegistryServer wiring', () => {
+  it('has no host before it listens, and stops harmlessly when it never started', async () => {
+    const idle = new EmbeddedRegistryServer();
+    expect(() => idle.host).toThrow(/not listening/);
+    await expect(idle.stop()).resolves.toBeUndefined();
+  });
+
+  it('stores repositories under registryName and hands maxBlobBytes to the uploads', async () => {
+    const named = new EmbeddedRegistryServer({ registryName: 'registry.example', maxBlobBytes: 4 });
+    await named.start(0);
+    try {
+      expect(named.repository('app')).toEqual({ registry: 'registry.example', path: 'app' });
+      const ok = await fetch(`${named.url}/v2/app/blobs/uploads/?digest=${sha('abcd')}`, {
+        method: 'POST',
+        body: 'abcd',
+      });
+      expect(ok.status).toBe(201);
+      expect(named.store.hasBlob({ registry: 'registry.example', path: 'app' }, sha('abcd'))).toBe(true);
+      const big = await fetch(`${named.url}/v2/app/blobs/uploads/?digest=${sha('abcde')}`, {
+        method: 'POST',
+        body: 'abcde',
+      });
+      expect(await errorCode(big)).toBe('SIZE_INVALID');
+      // Errors carry the API version header too: it is set before routing.
+      expect(big.headers.get('docker-distribution-api-version')).toBe('registry/2.0');
+    } finally {
+      await named.stop();
+    }
+  });
+});
