@@ -40,10 +40,11 @@ describe('npm run demo (dist/demo.mjs)', () => {
     if (kept) await rm(kept, { recursive: true, force: true });
   });
 
-  it('runs put, check and get successfully in under 10 seconds', () => {
+  it('runs put, check and get successfully, well inside 30 seconds', () => {
     expect(result.stdout).not.toContain('demo FAILED');
     expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
-    expect(result.ms).toBeLessThan(10_000);
+    // About 2.5 s alone; 11.8 s was seen with other suites on both cores. The bound catches a hang.
+    expect(result.ms).toBeLessThan(30_000);
     expect(result.stdout).toMatch(/demo finished in \d+\.\d\d s \(\d+ registry requests served\)/);
   });
 
