@@ -2,6 +2,7 @@
 // The AWS, Google and Azure SDKs stay external and are imported lazily, only when a source needs them.
 import { build } from 'esbuild';
 import { readdirSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 
 /** Replace modules every process would load but never use (see scripts/stubs/ for why each). */
 const stubUnused = {
@@ -43,6 +44,29 @@ const stubUnused = {
   },
 };
 
+/**
+ * Built-ins reach the bundles through require(), not ES import: an ES import of a built-in makes
+ * Node build its ESM facade, which reads every export, and on Node >= 22 reading node:http's
+ * WebSocket/EventSource getters loads undici (~40 ms CPU at each start), crypto's `webcrypto`
+ * loads WebCrypto, and so on. Through require(), esbuild's interop reads an export only when the
+ * code uses it. Each built-in becomes a one-line CommonJS module whose require() stays external.
+ */
+const builtinsViaRequire = {
+  name: 'builtins-via-require',
+  setup(b) {
+    const builtins = new Set(builtinModules);
+    b.onResolve({ filter: /^(node:)?[a-z_][a-z0-9_/]*$/ }, ({ path, kind }) => {
+      const name = path.replace(/^node:/, '');
+      if (kind !== 'import-statement' || !builtins.has(name)) return undefined;
+      return { path: name, namespace: 'builtin-via-require' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'builtin-via-require' }, ({ path }) => ({
+      contents: `module.exports = require('node:${path}');`,
+      loader: 'js',
+    }));
+  },
+};
+
 const entrypoints = readdirSync('src/main/entrypoints')
   .filter((f) => f.endsWith('.ts'))
   .map((f) => `src/main/entrypoints/${f}`);
@@ -60,6 +84,6 @@ await build({
   external: ['@aws-sdk/*', 'google-auth-library', '@azure/identity', 're2js'],
   // CommonJS dependencies (axios' deps, tar) call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  plugins: [stubUnused],
+  plugins: [stubUnused, builtinsViaRequire],
   logLevel: 'warning',
 });
