@@ -24,7 +24,20 @@ const stubUnused = {
         return undefined;
       }
       const lazy = "const http2 = new Proxy({}, { get: (_, name) => require('node:http2')[name] });";
-      return { contents: source.replace(eager, lazy), loader: 'js' };
+      let contents = source.replace(eager, lazy);
+      // follow-redirects (and the node:assert and debug it loads, ~5 ms) serves only
+      // maxRedirects > 0; our client sets 0, so its transports are built on first use.
+      const follow = "import followRedirects from 'follow-redirects';";
+      if (contents.includes(follow)) {
+        const transport = (which) => `new Proxy({}, { get: (_, name) => require('follow-redirects').${which}[name] })`;
+        contents = contents.replace(
+          follow,
+          `const followRedirects = { http: ${transport('http')}, https: ${transport('https')} };`,
+        );
+      } else if (/adapters[\\/]http\.js$/.test(path)) {
+        console.warn('build: axios no longer imports follow-redirects as before; it loads eagerly (slower start)');
+      }
+      return { contents, loader: 'js' };
     });
     b.onLoad({ filter: /[\\/]axios[\\/]lib[\\/]adapters[\\/]fetch\.js$/ }, () => ({
       contents: readFileSync(new URL('./stubs/axios-fetch-adapter.mjs', import.meta.url), 'utf8'),
@@ -47,9 +60,12 @@ const stubUnused = {
 /**
  * Built-ins reach the bundles through require(), not ES import: an ES import of a built-in makes
  * Node build its ESM facade, which reads every export, and on Node >= 22 reading node:http's
- * WebSocket/EventSource getters loads undici (~40 ms CPU at each start), crypto's `webcrypto`
- * loads WebCrypto, and so on. Through require(), esbuild's interop reads an export only when the
- * code uses it. Each built-in becomes a one-line CommonJS module whose require() stays external.
+ * WebSocket/EventSource getters loads undici (~25 ms CPU at each start), crypto's `webcrypto`
+ * loads WebCrypto, and so on. Each built-in becomes a one-line CommonJS module whose require()
+ * stays external; esbuild's interop then reads an export only when the code uses it. (Its interop
+ * does take every export's descriptor once, which on Node 24 materialises a few lazy ones, such
+ * as util.setTraceSigInt loading worker_threads; hiding them behind a Proxy saved no measurable
+ * CPU there and cost 4 MiB of RSS on Node 20, so they are left.)
  */
 const builtinsViaRequire = {
   name: 'builtins-via-require',
