@@ -2,7 +2,7 @@
 // Lays out the resource the way the image ships it:
 //
 //   node docker/layout.mjs DIST_DIR DEST [NODE_MODULES_DIR] [--node=/usr/local/bin/node]
-//                          [--bake-compile-cache[=/opt/resource]]
+//                          [--bake-compile-cache[=/opt/resource]] [--compile-cache-uids=0,65532]
 //
 //   DEST/check, DEST/in, DEST/out   executable wrappers (the Concourse script contract): they turn
 //                                    on Node's compile cache where Node has one (>= 22.1), then
@@ -15,14 +15,27 @@
 //   DEST/compile-cache/...           with --bake-compile-cache[=INSTALLED_PATH]: V8's code cache for
 //                                    the three bundles, made by the Node running this script (run it
 //                                    with the Node the image ships) for DEST installed at
-//                                    INSTALLED_PATH (default DEST), which the wrappers then read. In Concourse every
+//                                    INSTALLED_PATH (default DEST), which the wrappers then read;
+//                                    --compile-cache-uids=0,65532 names the users who find it (Node
+//                                    keeps a directory per uid; default: the uid running this). In Concourse every
 //                                    check runs in a fresh container, so a cache written at run time
 //                                    is never read again: only a baked one makes a start warm.
 //
 // The Dockerfile's build stage and test/integration/docker-layout run this same script, so the
 // test exercises exactly the tree the image contains.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import module from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -34,7 +47,7 @@ const bakeOption = process.argv
 const [distDir, dest, nodeModules] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 if (!distDir || !dest) {
   process.stderr.write(
-    'usage: node docker/layout.mjs DIST_DIR DEST [NODE_MODULES_DIR] [--node=PATH] [--bake-compile-cache[=PATH]]\n',
+    'usage: node docker/layout.mjs DIST_DIR DEST [NODE_MODULES_DIR] [--node=PATH] [--bake-compile-cache[=PATH]] [--compile-cache-uids=UID,...]\n',
   );
   process.exit(2);
 }
@@ -110,7 +123,7 @@ await import(url);
  * hashes drawn from it; --random-seed is not among the flags V8 hashes into the entry's flag check,
  * so the entries stay valid for a Node started with its defaults).
  */
-function bakeCompileCache(dir, installedAt) {
+function bakeCompileCache(dir, installedAt, uids) {
   const cache = join(dir, CACHE_DIR);
   rmSync(cache, { recursive: true, force: true });
   if (typeof module.enableCompileCache !== 'function' || typeof module.registerHooks !== 'function') {
@@ -137,6 +150,17 @@ function bakeCompileCache(dir, installedAt) {
     process.exit(1);
   }
   for (const e of entries) chmodSync(join(e.parentPath, e.name), 0o644);
+  // Node keeps each user's entries apart: the directory is <node version>-<arch>-<V8 hash>-<uid>.
+  // The baked one is named for the first of `uids` (whoever built it), the others link to it.
+  const [tagged, ...others] = readdirSync(cache);
+  const tag = /^(.+)-\d+$/.exec(tagged ?? '')?.[1];
+  if (!tag || others.length > 0) {
+    process.stderr.write(`layout: the baked compile cache is not one <version>-<arch>-<hash>-<uid> directory\n`);
+    process.exit(1);
+  }
+  const [first, ...rest] = uids;
+  renameSync(join(cache, tagged), join(cache, `${tag}-${first}`));
+  for (const uid of rest) symlinkSync(`${tag}-${first}`, join(cache, `${tag}-${uid}`));
   return entries.length;
 }
 
@@ -206,9 +230,18 @@ if (nodeModules) {
     }
   }
 }
-// Where DEST is installed (the image: /opt/resource); DEST itself by default.
+// Where DEST is installed (the image: /opt/resource); DEST itself by default. The users whose
+// processes find the cache (--compile-cache-uids=0,65532; by default whoever runs this).
 const installedAt = resolve(bakeOption?.slice('--bake-compile-cache='.length) || dest);
+const uidsOption = process.argv.slice(2).find((a) => a.startsWith('--compile-cache-uids='));
+const uids = uidsOption
+  ? uidsOption.slice('--compile-cache-uids='.length).split(',')
+  : [String(process.getuid?.() ?? 0)];
+if (!uids.every((u) => /^\d+$/.test(u))) {
+  process.stderr.write(`layout: ${uidsOption} is not a list of numeric uids\n`);
+  process.exit(2);
+}
 const baked = bakeOption
-  ? `; compile cache for node ${process.version} at ${installedAt}, ${bakeCompileCache(dest, installedAt)} entries`
+  ? `; compile cache for node ${process.version} at ${installedAt}, ${bakeCompileCache(dest, installedAt, uids)} entries for uid ${uids.join(', ')}`
   : '';
 process.stdout.write(`layout: ${dest} (${STEPS.join(', ')}; ${copied} external package(s)${baked})\n`);

@@ -85,6 +85,8 @@ try {
         // V8's code cache for the bundles, made now by the image's Node: every check runs in a
         // fresh container, so only a cache baked into the image is ever read.
         '--bake-compile-cache=/opt/resource',
+        // Node keeps a cache directory per uid: root's and the image's user's.
+        `--compile-cache-uids=0,${NONROOT.uid}`,
       ],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
