@@ -123,7 +123,8 @@ await import(url);
  * hashes drawn from it; --random-seed is not among the flags V8 hashes into the entry's flag check,
  * so the entries stay valid for a Node started with its defaults).
  */
-function bakeCompileCache(dir, installedAt, uids) {
+function bakeCompileCache(destDir, installedAt, uids) {
+  const dir = resolve(destDir);
   const cache = join(dir, CACHE_DIR);
   rmSync(cache, { recursive: true, force: true });
   if (typeof module.enableCompileCache !== 'function' || typeof module.registerHooks !== 'function') {

@@ -97,6 +97,23 @@ describe('the baked compile cache', () => {
     }
   });
 
+  it('is baked as well into a destination given as a relative path', async () => {
+    await exec(
+      node24,
+      [
+        join(REPO_ROOT, 'docker/layout.mjs'),
+        join(REPO_ROOT, 'dist'),
+        'relative/resource',
+        `--bake-compile-cache=${installed}`,
+      ],
+      {
+        cwd: work,
+      },
+    );
+    const files = await cacheFiles(join(work, 'relative/resource'));
+    expect(await contents(files)).toEqual(await contents(await cacheFiles(baked)));
+  });
+
   it('is read by the first, fresh process, which answers the check and writes nothing', async () => {
     const layout = await install();
     const before = await contents(await cacheFiles(layout));
