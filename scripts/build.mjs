@@ -2,6 +2,7 @@
 // The AWS, Google and Azure SDKs stay external and are imported lazily, only when a source needs them.
 import { build } from 'esbuild';
 import { readdirSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 
 /** Replace modules every process would load but never use (see scripts/stubs/ for why each). */
 const stubUnused = {
@@ -23,7 +24,33 @@ const stubUnused = {
         return undefined;
       }
       const lazy = "const http2 = new Proxy({}, { get: (_, name) => require('node:http2')[name] });";
-      return { contents: source.replace(eager, lazy), loader: 'js' };
+      let contents = source.replace(eager, lazy);
+      // follow-redirects (and the node:assert and debug it loads, ~5 ms) serves only
+      // maxRedirects > 0; our client sets 0, so its transports are built on first use.
+      const follow = "import followRedirects from 'follow-redirects';";
+      if (contents.includes(follow)) {
+        const transport = (which) => `new Proxy({}, { get: (_, name) => require('follow-redirects').${which}[name] })`;
+        contents = contents.replace(
+          follow,
+          `const followRedirects = { http: ${transport('http')}, https: ${transport('https')} };`,
+        );
+      } else if (/adapters[\\/]http\.js$/.test(path)) {
+        console.warn('build: axios no longer imports follow-redirects as before; it loads eagerly (slower start)');
+      }
+      return { contents, loader: 'js' };
+    });
+    // axios times each request with the global `performance`, whose first read makes Node load
+    // perf_hooks and ten internals (~1 ms, 0.5 MiB RSS on Node 20, 1.3 MiB on 24); process.hrtime
+    // is the same monotonic clock, already loaded.
+    b.onLoad({ filter: /[\\/]axios[\\/]lib[\\/]core[\\/]dispatchRequest\.js$/ }, ({ path }) => {
+      const source = readFileSync(path, 'utf8');
+      const probe =
+        /typeof performance !== 'undefined' && utils\.isFunction\(performance\.now\)\s*\?\s*\(\) => performance\.now\(\)\s*:\s*Date\.now/;
+      if (!probe.test(source)) {
+        console.warn('build: axios dispatchRequest changed; its clock loads perf_hooks again (slower start)');
+        return undefined;
+      }
+      return { contents: source.replace(probe, '() => Number(process.hrtime.bigint()) / 1e6'), loader: 'js' };
     });
     b.onLoad({ filter: /[\\/]axios[\\/]lib[\\/]adapters[\\/]fetch\.js$/ }, () => ({
       contents: readFileSync(new URL('./stubs/axios-fetch-adapter.mjs', import.meta.url), 'utf8'),
@@ -40,6 +67,32 @@ const stubUnused = {
       }
       return { contents: source.replace(probe, 'undefined'), loader: 'js' };
     });
+  },
+};
+
+/**
+ * Built-ins reach the bundles through require(), not ES import: an ES import of a built-in makes
+ * Node build its ESM facade, which reads every export, and on Node >= 22 reading node:http's
+ * WebSocket/EventSource getters loads undici (~25 ms CPU at each start), crypto's `webcrypto`
+ * loads WebCrypto, and so on. Each built-in becomes a one-line CommonJS module whose require()
+ * stays external; esbuild's interop then reads an export only when the code uses it. (Its interop
+ * does take every export's descriptor once, which on Node 24 materialises a few lazy ones, such
+ * as util.setTraceSigInt loading worker_threads; hiding them behind a Proxy saved no measurable
+ * CPU there and cost 4 MiB of RSS on Node 20, so they are left.)
+ */
+const builtinsViaRequire = {
+  name: 'builtins-via-require',
+  setup(b) {
+    const builtins = new Set(builtinModules);
+    b.onResolve({ filter: /^(node:)?[a-z_][a-z0-9_/]*$/ }, ({ path, kind }) => {
+      const name = path.replace(/^node:/, '');
+      if (kind !== 'import-statement' || !builtins.has(name)) return undefined;
+      return { path: name, namespace: 'builtin-via-require' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'builtin-via-require' }, ({ path }) => ({
+      contents: `module.exports = require('node:${path}');`,
+      loader: 'js',
+    }));
   },
 };
 
@@ -60,6 +113,6 @@ await build({
   external: ['@aws-sdk/*', 'google-auth-library', '@azure/identity', 're2js'],
   // CommonJS dependencies (axios' deps, tar) call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  plugins: [stubUnused],
+  plugins: [stubUnused, builtinsViaRequire],
   logLevel: 'warning',
 });

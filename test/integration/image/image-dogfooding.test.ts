@@ -197,6 +197,8 @@ describe('/opt/resource/check, in and out run inside the fetched rootfs', () => 
     ATC_EXTERNAL_URL: 'http://127.0.0.1:8080',
   };
 
+  const spec = (user: 'root' | 'nonroot'): string[] => (user === 'root' ? [] : [`--userspec=${NONROOT}`]);
+
   async function inside(
     user: 'root' | 'nonroot',
     script: 'check' | 'in' | 'out',
@@ -204,8 +206,7 @@ describe('/opt/resource/check, in and out run inside the fetched rootfs', () => 
     args: string[] = [],
   ): Promise<{ code: number | null; json: unknown; stderr: string }> {
     const env = script === 'check' ? imageEnv : { ...imageEnv, ...buildMetadata };
-    const spec = user === 'root' ? [] : [`--userspec=${NONROOT}`];
-    return runProcess(CHROOT, [...spec, rootfs, `/opt/resource/${script}`, ...args], { input, env });
+    return runProcess(CHROOT, [...spec(user), rootfs, `/opt/resource/${script}`, ...args], { input, env });
   }
 
   for (const user of ['root', 'nonroot'] as const) {
@@ -240,12 +241,15 @@ describe('/opt/resource/check, in and out run inside the fetched rootfs', () => 
       expect(self.code, self.stderr).toBe(0);
       expect(self.json).toEqual([{ tag: 'tested', digest: pushed.digest }]);
 
-      // The wrappers turned Node 24's compile cache on, in the image's /tmp. Root's runs came
-      // first and made it root's: the non-root runs above could not use it and ran without.
-      const cache = join(rootfs, 'tmp/node-compile-cache');
-      const cached = (await readdir(cache, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
-      expect(cached.length).toBeGreaterThan(0);
-      expect((await stat(cache)).uid).toBe(0);
+      // The wrappers read the compile cache baked into /opt/resource: the very first check of
+      // this fresh rootfs starts warm, as this user, and nothing is written to /tmp.
+      const warm = await runProcess(CHROOT, [...spec(user), rootfs, '/opt/resource/check'], {
+        input: { source: { ...source, tag: '3.1.0' } },
+        env: { ...imageEnv, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' },
+      });
+      expect(warm.json).toEqual([{ tag: '3.1.0', digest: version.digest }]);
+      expect(warm.stderr).toMatch(/code cache for ESM file:\/\/\/opt\/resource\/check\.mjs was accepted/);
+      expect(await readdir(join(rootfs, 'tmp'))).toEqual([]);
     });
   }
 
