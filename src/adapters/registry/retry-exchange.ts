@@ -34,7 +34,7 @@ export class RetryExchange implements RegistryExchange {
     } catch (error) {
       throw bodyFailure(request, error);
     }
-    return { ...response, body: Readable.from([bytes]), headers: { ...response.headers } };
+    return { ...response, body: Readable.from([bytes], { objectMode: false }) };
   }
 }
 
