@@ -1,10 +1,11 @@
 import { isLoopbackRegistry, registryHostname } from '../../domain/image-reference';
-import { ResourceError } from '../../domain/errors';
 import type { Credentials } from '../../ports/auth-port';
 import type { Logger } from '../../ports/logger';
-import { readBody, readErrorBody, type HttpTransport } from './http-transport';
-import { describeErrorBody } from './registry-error-body';
-import { isRetryableStatus, parseRetryAfter, type RetryPolicy, TransientFailure } from './retry-policy';
+import { AuthenticationError, NetworkError, RegistryError, redactUrl } from '../../ports/registry-errors';
+import type { Exchange } from './exchange';
+import { readBody, readErrorBody } from './http-transport';
+import { describeErrorBody, parseDiagnostics } from './registry-error-body';
+import { isRetryableStatus, parseRetryAfter, type RetryPolicy } from './retry-policy';
 import { classifyTransportError } from './transport-error';
 import type { RegistryEndpoint } from './registry-endpoints';
 
@@ -45,7 +46,7 @@ export class BearerTokenSource {
   private readonly cache = new Map<string, Promise<CachedToken>>();
 
   constructor(
-    private readonly transport: HttpTransport,
+    private readonly transport: Exchange,
     private readonly retry: RetryPolicy,
     private readonly logger: Logger,
     private readonly now: () => number = () => Date.now(),
@@ -86,53 +87,48 @@ export class BearerTokenSource {
     const insecure = request.endpoint.insecure && realm.hostname === request.endpoint.base.hostname;
     const who = principal(credentials);
     const what = `fetching a token for ${request.repository} from ${realm.origin}`;
+    const where = { method: 'GET', url: redactUrl(realm) };
     return this.retry.run(what, async () => {
       let response;
       try {
         response = await this.transport.exchange({ method: 'GET', url, headers, insecure });
       } catch (error) {
         const failure = classifyTransportError(error);
-        const final = new ResourceError(
-          failure.kind.startsWith('tls') ? 'TLS' : 'NETWORK',
-          `${what} failed: ${failure.message}${failure.kind.startsWith('tls') ? '; add the token server CA to source.ca_certs' : ''}`,
-          { cause: failure },
+        const tls = failure.kind.startsWith('tls');
+        throw new NetworkError(
+          failure.kind,
+          `${what} failed: ${failure.message}${tls ? '; add the token server CA to source.ca_certs' : ''}`,
+          { ...where, temporary: failure.kind === 'reset' || failure.kind === 'timeout', cause: failure },
         );
-        if (failure.kind === 'reset' || failure.kind === 'timeout') throw new TransientFailure(failure.message, final);
-        throw final;
       }
-      this.logger.debug(
-        `GET ${realm.origin}${realm.pathname} (token, scopes ${request.scopes.join(' ')}) -> ${response.status}`,
-      );
+      this.logger.debug(`token for ${request.repository}: scopes ${request.scopes.join(' ')} -> ${response.status}`);
       if (response.status !== 200) {
-        const detail = describeErrorBody(await readErrorBody(response));
+        const body = await readErrorBody(response);
+        const detail = describeErrorBody(body);
         const suffix = detail ? `: ${detail}` : '';
+        const details = { ...where, status: response.status, diagnostics: parseDiagnostics(body) };
         if (response.status === 401 || response.status === 403) {
-          throw new ResourceError(
-            'AUTHENTICATION',
+          throw new AuthenticationError(
             `authentication failed for ${request.repository} (${who}): token server ${realm.origin} answered HTTP ${response.status}${suffix}`,
+            details,
           );
         }
-        const final = new ResourceError('REGISTRY', `${what} failed: HTTP ${response.status}${suffix}`);
-        if (isRetryableStatus(response.status)) {
-          throw new TransientFailure(
-            `HTTP ${response.status}`,
-            final,
-            parseRetryAfter(response.headers['retry-after'], this.now()),
-            response.status,
-          );
-        }
-        throw final;
+        const retryAfterMs = parseRetryAfter(response.headers['retry-after'], this.now());
+        throw new RegistryError(`${what} failed: HTTP ${response.status}${suffix}`, {
+          ...details,
+          temporary: isRetryableStatus(response.status),
+          ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        });
       }
       const body = await readBody(response, TOKEN_RESPONSE_LIMIT).catch((error: unknown) => {
         const failure = classifyTransportError(error);
-        const final = new ResourceError(
-          failure.kind === 'other' ? 'REGISTRY' : 'NETWORK',
-          `${what} failed: ${failure.message}`,
-          { cause: failure },
-        );
-        if (failure.kind === 'reset' || failure.kind === 'timeout')
-          throw new TransientFailure('token response cut short', final);
-        throw final;
+        const message = `${what} failed: ${failure.message}`;
+        if (failure.kind === 'other') throw new RegistryError(message, { ...where, cause: failure });
+        throw new NetworkError(failure.kind, message, {
+          ...where,
+          temporary: failure.kind === 'reset' || failure.kind === 'timeout',
+          cause: failure,
+        });
       });
       return parseTokenResponse(body, what, this.now());
     });
@@ -145,10 +141,7 @@ function parseRealm(request: TokenRequest): URL {
     if (realm.protocol !== 'https:' && realm.protocol !== 'http:') throw new Error('not an HTTP URL');
     return realm;
   } catch {
-    throw new ResourceError(
-      'REGISTRY',
-      `registry ${request.endpoint.registry} sent an unusable token realm "${request.realm}"`,
-    );
+    throw new RegistryError(`registry ${request.endpoint.registry} sent an unusable token realm "${request.realm}"`);
   }
 }
 
@@ -161,8 +154,7 @@ export function assertSafeRealm(request: TokenRequest, realm: URL): void {
   if (realm.protocol === 'https:' || request.endpoint.insecure) return;
   const host = realm.hostname.replace(/^\[|\]$/g, '');
   if (host === registryHostname(request.endpoint.base.host) || isLoopbackRegistry(realm.host)) return;
-  throw new ResourceError(
-    'AUTHENTICATION',
+  throw new AuthenticationError(
     `refusing to send the credentials for ${request.endpoint.registry} to token realm ${realm.origin} over plain HTTP (another host); the realm must use HTTPS`,
   );
 }
@@ -172,11 +164,11 @@ function parseTokenResponse(body: Buffer, what: string, now: number): CachedToke
   try {
     json = JSON.parse(body.toString('utf8')) as typeof json;
   } catch {
-    throw new ResourceError('REGISTRY', `${what} failed: the token server did not answer JSON`);
+    throw new RegistryError(`${what} failed: the token server did not answer JSON`);
   }
   const token = typeof json.token === 'string' && json.token !== '' ? json.token : json.access_token;
   if (typeof token !== 'string' || token === '') {
-    throw new ResourceError('REGISTRY', `${what} failed: the response has neither "token" nor "access_token"`);
+    throw new RegistryError(`${what} failed: the response has neither "token" nor "access_token"`);
   }
   const lifetime = typeof json.expires_in === 'number' && json.expires_in > 0 ? json.expires_in : DEFAULT_LIFETIME_S;
   return { token, expiresAt: now + Math.max(lifetime * 1000 - EXPIRY_MARGIN_MS, 1000) };

@@ -1,14 +1,15 @@
-import { createHash, type Hash } from 'node:crypto';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { digestAlgorithm } from '../../domain/digest';
-import { DigestMismatchError, ResourceError } from '../../domain/errors';
+import type { Readable } from 'node:stream';
+import { DigestMismatchError } from '../../domain/errors';
 import { formatRepository, type RepositoryRef } from '../../domain/image-reference';
 import type { Logger } from '../../ports/logger';
+import { RegistryError, redactUrl } from '../../ports/registry-errors';
 import type { BlobRef, PushBlobOptions } from '../../ports/registry-port';
-import { discard, readErrorBody, type HttpResponse } from './http-transport';
-import { repositoryScope } from './registry-authenticator';
-import { errorCodes } from './registry-error-body';
-import type { RegistryCall, RegistryHttp } from './registry-http';
+import { ChunkReader } from './chunk-reader';
+import { HashingCounter } from './hashing-counter';
+import { discard, type HttpResponse } from './http-transport';
+import { answerFacts } from './registry-answer-error';
+import { repositoryScope, type RegistryCall, type RegistryCalls } from './registry-request';
+import type { RetryPolicy } from './retry-policy';
 
 export interface BlobUploadSettings {
   readonly monolithicUploadMaxBytes: number;
@@ -21,19 +22,23 @@ export interface BlobUploadSettings {
  * always counted. A chunked upload is hashed on the way out and only committed if it hashed to the
  * digest; a single PUT is not hashed here, because the registry must verify `?digest=` before it
  * stores anything (a DIGEST_INVALID answer becomes a DigestMismatchError), and hashing on our one
- * thread cost ~10% of a push's wall time on the bench. Any transient failure restarts the whole
- * upload from a freshly opened source.
+ * thread cost ~10% of a push's wall time on the bench. A streamed body cannot be sent twice, so
+ * the transport gives these requests one try and any temporary failure restarts the whole upload
+ * from a freshly opened source (go-containerregistry's write.go does the same).
  */
 export class BlobUploader {
+  // Every request here is sent once (`once`): the whole upload is the retry unit, so a temporary
+  // failure anywhere reopens the source and starts over under one schedule.
   constructor(
-    private readonly http: RegistryHttp,
+    private readonly calls: RegistryCalls,
+    private readonly retry: RetryPolicy,
     private readonly logger: Logger,
     private readonly settings: BlobUploadSettings,
   ) {}
 
   async upload(repo: RepositoryRef, blob: BlobRef, options: PushBlobOptions): Promise<void> {
     const what = `pushing blob ${blob.digest} to ${formatRepository(repo)}`;
-    await this.http.retry.run(what, async () => {
+    await this.retry.run(what, async () => {
       const started = await this.start(repo, blob, what, options.mountFrom);
       if (started === 'mounted') return;
       const whole = blob.size >= 0 && blob.size <= this.settings.monolithicUploadMaxBytes;
@@ -73,13 +78,13 @@ export class BlobUploader {
       push: true,
       ...(mount ? { extraScopes: [repositoryScope(mountFrom, false)] } : {}),
     };
-    const response = await this.http.attempt(call);
+    const response = await this.calls.send({ ...call, once: true });
     if (mount && response.status === 201) {
       discard(response);
       this.logger.debug(`${what}: mounted from ${mountFrom}`);
       return 'mounted';
     }
-    if (response.status !== 202) throw await this.http.unexpected(call, response);
+    if (response.status !== 202) throw await this.calls.unexpected(call, response);
     const location = uploadLocation(response, what);
     discard(response);
     return location;
@@ -151,22 +156,23 @@ export class BlobUploader {
       body,
       push: true,
     };
-    const response = await this.http.attempt(call);
-    if (response.status !== 202) throw await this.http.unexpected(call, response);
+    const response = await this.calls.send({ ...call, once: true });
+    if (response.status !== 202) throw await this.calls.unexpected(call, response);
     const next = uploadLocation(response, what);
     discard(response);
     return next;
   }
 
   private async commit(call: RegistryCall, blob: BlobRef, hasher: HashingCounter): Promise<void> {
-    const response = await this.http.attempt(call);
+    const response = await this.calls.send({ ...call, once: true });
     if (response.status === 201 || response.status === 204) {
       discard(response);
       return;
     }
     if (response.status === 400) {
-      const body = await readErrorBody(response);
-      if (errorCodes(body).includes('DIGEST_INVALID') || errorCodes(body).includes('SIZE_INVALID')) {
+      const { details } = await answerFacts({ method: call.method, url: response.url }, response);
+      const codes = (details.diagnostics ?? []).map((d) => d.code);
+      if (codes.includes('DIGEST_INVALID') || codes.includes('SIZE_INVALID')) {
         if (hasher.problem) throw hasher.problem;
         throw new DigestMismatchError(
           blob.digest,
@@ -174,17 +180,21 @@ export class BlobUploader {
           call.what,
         );
       }
-      throw new ResourceError('REGISTRY', `${call.what} failed: HTTP 400 ${errorCodes(body).join(', ')}`);
+      throw new RegistryError(`${call.what} failed: HTTP 400 ${codes.join(', ')}`, details);
     }
-    throw await this.http.unexpected(call, response);
+    throw await this.calls.unexpected(call, response);
   }
 }
 
 /** Upload session URLs may be relative (distribution) or absolute (other hosts, presigned). */
 function uploadLocation(response: HttpResponse, what: string): URL {
   const location = response.headers.location;
-  if (!location)
-    throw new ResourceError('REGISTRY', `${what} failed: HTTP ${response.status} without a Location header`);
+  if (!location) {
+    throw new RegistryError(`${what} failed: HTTP ${response.status} without a Location header`, {
+      url: redactUrl(response.url),
+      status: response.status,
+    });
+  }
   return new URL(location, response.url);
 }
 
@@ -192,97 +202,4 @@ function withDigest(location: URL, digest: string): URL {
   const url = new URL(location.toString());
   url.searchParams.set('digest', digest);
   return url;
-}
-
-/** Counts (and, when asked, hashes) the bytes going out, and refuses content longer or shorter than declared. */
-class HashingCounter extends Transform {
-  private readonly hash: Hash | undefined;
-  private bytes = 0;
-  digest = '';
-  problem: ResourceError | undefined;
-  readonly finished: Promise<void>;
-
-  constructor(
-    private readonly blob: BlobRef,
-    private readonly what: string,
-    hashing: boolean,
-  ) {
-    super();
-    this.hash = hashing ? createHash(digestAlgorithm(blob.digest)) : undefined;
-    this.finished = new Promise((resolve, reject) => {
-      this.once('end', resolve);
-      this.once('error', reject);
-    });
-    this.finished.catch(() => undefined);
-  }
-
-  tooLong(): ResourceError {
-    this.problem ??= new ResourceError(
-      'FILESYSTEM',
-      `${this.what}: content is longer than the declared ${this.blob.size} bytes`,
-    );
-    return this.problem;
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.bytes += chunk.length;
-    if (this.blob.size >= 0 && this.bytes > this.blob.size) {
-      callback(this.tooLong());
-      return;
-    }
-    this.hash?.update(chunk);
-    callback(null, chunk);
-  }
-
-  override _flush(callback: TransformCallback): void {
-    if (this.hash) this.digest = `${digestAlgorithm(this.blob.digest)}:${this.hash.digest('hex')}`;
-    if (this.blob.size >= 0 && this.bytes < this.blob.size) {
-      this.problem = new ResourceError(
-        'FILESYSTEM',
-        `${this.what}: content ended after ${this.bytes} of the declared ${this.blob.size} bytes`,
-      );
-      callback(this.problem);
-      return;
-    }
-    callback();
-  }
-}
-
-/** Cuts one stream into consecutive sub-streams of exact lengths without buffering more than a chunk of the source. */
-class ChunkReader {
-  private readonly iterator: AsyncIterator<Buffer>;
-  private pending: Buffer | undefined;
-
-  constructor(source: Readable) {
-    this.iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  }
-
-  take(length: number): Readable {
-    return Readable.from(this.pieces(length), { objectMode: false });
-  }
-
-  private async *pieces(length: number): AsyncGenerator<Buffer> {
-    let remaining = length;
-    while (remaining > 0) {
-      let piece = this.pending;
-      this.pending = undefined;
-      if (!piece) {
-        const next = await this.iterator.next();
-        if (next.done) return;
-        piece = next.value;
-      }
-      if (piece.length > remaining) {
-        this.pending = piece.subarray(remaining);
-        piece = piece.subarray(0, remaining);
-      }
-      remaining -= piece.length;
-      yield piece;
-    }
-  }
-
-  async atEnd(): Promise<boolean> {
-    if (this.pending && this.pending.length > 0) return false;
-    const next = await this.iterator.next();
-    return next.done === true;
-  }
 }

@@ -5,6 +5,7 @@ import { PassThrough, pipeline, Readable } from 'node:stream';
 import axios, { type AxiosInstance } from 'axios';
 import { ForwardingAgent, proxyRefusal, TunnelingAgent } from './proxy-agent';
 import { proxyEnvironment, proxyFor, type ProxyEnvironment, type ProxyServer } from './proxy-environment';
+import type { Exchange } from './exchange';
 import { duration } from './retry-policy';
 import { Semaphore } from './semaphore';
 import { StepDeadlineError, type StepDeadline } from './step-deadline';
@@ -42,7 +43,6 @@ export interface HttpTransportOptions {
   /** Trust list for HTTPS, or undefined for Node's defaults. */
   readonly ca: string[] | undefined;
   readonly concurrency: number;
-  readonly userAgent: string;
   /**
    * Idle time allowed while connecting or sending; time allowed for the response headers once the
    * request is sent; window in which a body must bring MIN_BYTES_PER_WINDOW bytes.
@@ -61,12 +61,13 @@ interface Route {
 }
 
 /**
- * One HTTP exchange on axios, nothing more: no auth, no retries, no redirects (each is a separate
- * concern above). Keep-alive agents are shared for the run; a semaphore bounds exchanges in flight,
+ * One HTTP exchange on axios, nothing more: no auth, no retries, no redirects, no user agent
+ * (each is a wrapper above, see registry-transport-stack.ts). Proxies and TLS trust are
+ * properties of its agents, so they live here. Keep-alive agents are shared for the run; a semaphore bounds exchanges in flight,
  * each holding its slot until its response body closes. Proxies (HTTPS_PROXY, HTTP_PROXY,
  * NO_PROXY) are chosen per URL and applied by our own agents, never by axios.
  */
-export class HttpTransport {
+export class HttpTransport implements Exchange {
   private readonly client: AxiosInstance;
   private readonly httpAgent: HttpAgent;
   private readonly httpsAgent: HttpsAgent;
@@ -150,7 +151,7 @@ export class HttpTransport {
     } else awaitHeaders();
     if (deadline) after(deadline.atMs - Date.now(), () => new StepDeadlineError(deadline));
     try {
-      const headers: Record<string, string> = { 'User-Agent': this.options.userAgent, ...request.headers };
+      const headers: Record<string, string> = { ...request.headers };
       if (
         request.body === undefined &&
         (request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH')

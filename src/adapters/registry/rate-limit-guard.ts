@@ -1,13 +1,13 @@
-import { ResourceError } from '../../domain/errors';
 import type { Logger } from '../../ports/logger';
+import { RegistryError } from '../../ports/registry-errors';
 import { parseRateLimitHeaders, type RateLimitState } from './rate-limit-headers';
 import { duration, type RetrySettings } from './retry-policy';
 
 /** The pull budget is spent and the window frees pulls later than the step may wait. */
-export class RateLimitExhaustedError extends ResourceError {
+export class RateLimitExhaustedError extends RegistryError {
   override readonly name = 'RateLimitExhaustedError';
   constructor(message: string) {
-    super('REGISTRY', message);
+    super(message);
   }
 }
 
@@ -63,9 +63,12 @@ export class RateLimitGuard {
     );
   }
 
-  /** Before each request: a manifest GET waits for a pull to be left, or fails at once if it cannot. */
-  async beforeRequest(host: string, method: string, target: string | URL, what: string): Promise<void> {
-    if (method !== 'GET' || typeof target !== 'string' || !target.startsWith('manifests/')) return;
+  /**
+   * Before each request: a manifest GET (`path` is `/v2/<repository>/manifests/<reference>`, or
+   * relative as `manifests/<reference>`) waits for a pull to be left, or fails at once if it cannot.
+   */
+  async beforeRequest(host: string, method: string, path: string, what: string): Promise<void> {
+    if (method !== 'GET' || !/(^|\/)manifests\/[^/]+$/.test(path)) return;
     const seen = this.last.get(host);
     if (!seen || seen.state.remaining > 0) return;
     const { state, atMs } = seen;

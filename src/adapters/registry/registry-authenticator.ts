@@ -1,13 +1,8 @@
-import { ResourceError } from '../../domain/errors';
 import type { AuthPort, Credentials } from '../../ports/auth-port';
+import { AuthenticationError } from '../../ports/registry-errors';
 import type { BearerTokenSource } from './bearer-token-source';
 import type { RegistryEndpoint } from './registry-endpoints';
 import { parseWwwAuthenticate, preferredChallenge } from './www-authenticate';
-
-/** `repository:NAME:ACTIONS`, the distribution token scope. */
-export function repositoryScope(path: string, push: boolean): string {
-  return `repository:${path}:${push ? 'pull,push' : 'pull'}`;
-}
 
 /**
  * Answers a registry's challenge with an `Authorization` value: Basic credentials, a bearer token
@@ -54,7 +49,7 @@ export class RegistryAuthenticator {
     try {
       return `Bearer ${await this.tokens.token(request, fresh)}`;
     } catch (error) {
-      if (!(error instanceof ResourceError) || error.code !== 'AUTHENTICATION') throw error;
+      if (!(error instanceof AuthenticationError)) throw error;
       const renewed = await this.renew(endpoint.registry);
       if (!renewed) throw error;
       return `Bearer ${await this.tokens.token({ ...request, credentials: renewed }, true)}`;

@@ -1,6 +1,7 @@
 import type { AuthPort } from '../../ports/auth-port';
 import type { Logger } from '../../ports/logger';
 import { DEFAULT_RETRY, type RetrySettings } from './retry-policy';
+import type { Exchange } from './exchange';
 import type { StepDeadline } from './step-deadline';
 
 export const RegistryClientOptions = Symbol('RegistryClientOptions');
@@ -29,6 +30,11 @@ export interface RegistryClientOptions {
   readonly uploadChunkBytes?: number;
   /** `n` for tag listing pages. */
   readonly tagPageSize?: number;
+  /**
+   * The innermost exchange, under every registry layer; by default an HttpTransport built from
+   * these options (proxies, `ca_certs`, timeouts, concurrency). Tests and the bench swap it.
+   */
+  readonly transport?: Exchange;
 }
 
 export interface ResolvedRegistryClientOptions {
@@ -45,6 +51,7 @@ export interface ResolvedRegistryClientOptions {
   readonly monolithicUploadMaxBytes: number;
   readonly uploadChunkBytes: number;
   readonly tagPageSize: number;
+  readonly transport: Exchange | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -66,5 +73,6 @@ export function resolveRegistryClientOptions(options: RegistryClientOptions): Re
     monolithicUploadMaxBytes: options.monolithicUploadMaxBytes ?? 64 * MiB,
     uploadChunkBytes: options.uploadChunkBytes ?? 16 * MiB,
     tagPageSize: options.tagPageSize ?? 1000,
+    transport: options.transport,
   };
 }

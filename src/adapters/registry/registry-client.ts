@@ -2,24 +2,19 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { inject, injectable } from 'inversify';
 import { digestAlgorithm, isDigest } from '../../domain/digest';
-import { DigestMismatchError, ResourceError } from '../../domain/errors';
-import { NotFoundError } from '../../ports/registry-errors';
+import { DigestMismatchError } from '../../domain/errors';
 import { formatRepository, type RepositoryRef } from '../../domain/image-reference';
 import { manifestMediaType } from '../../domain/manifest';
 import { MANIFEST_MEDIA_TYPES } from '../../domain/media-types';
 import type { BlobRef, ManifestContent, ManifestHead, PushBlobOptions, RegistryPort } from '../../ports/registry-port';
 import type { ReferrersPort } from '../../ports/referrers-port';
-import { BearerTokenSource } from './bearer-token-source';
+import { NetworkError, NotFoundError, RegistryError, redactUrl, temporaryReason } from '../../ports/registry-errors';
 import { BlobUploader } from './blob-upload';
-import { discard, HttpTransport, readBody, type HttpResponse } from './http-transport';
+import { discard, readBody, type HttpResponse } from './http-transport';
 import { nextLink } from './link-header';
-import { RegistryAuthenticator } from './registry-authenticator';
 import { RegistryClientOptions, resolveRegistryClientOptions } from './registry-client-options';
-import { RegistryEndpoints } from './registry-endpoints';
-import { RegistryHttp, type RegistryCall } from './registry-http';
-import { RetryPolicy, TransientFailure } from './retry-policy';
-import { classifyTransportError } from './transport-error';
-import { tlsTrust } from './tls-trust';
+import { RegistryCalls, type RegistryCall } from './registry-request';
+import { registryTransportStack, type RegistryTransportStack } from './registry-transport-stack';
 import { VerifyingBlobStream, type BlobBody } from './verifying-blob-stream';
 
 /** Manifests above this are refused (the distribution spec lets registries stop at 4 MiB). */
@@ -29,49 +24,35 @@ const BLOB_BYTES_LIMIT = 64 * 1024 * 1024;
 /** One page of a tag list; an unpaginated 200k-tag list of long names still fits. */
 export const TAGS_PAGE_LIMIT = 16 * 1024 * 1024;
 
+const isSuccess = (status: number): boolean => status >= 200 && status < 300;
+
 /**
- * RegistryPort over the OCI Distribution API, modelled on go-containerregistry's transport: a stack
- * of small concerns (HttpTransport, RegistryEndpoints, RegistryAuthenticator, RetryPolicy,
- * redirects in RegistryHttp, VerifyingBlobStream, BlobUploader), each testable on its own.
+ * RegistryPort over the OCI Distribution API: the operations (tags, manifests, blobs, referrers),
+ * each written as plain requests to the transport stack (registry-transport-stack.ts), which owns
+ * schemes, auth, redirects, rate limits, retries and error facts.
  */
 @injectable()
 export class DistributionRegistry implements RegistryPort, ReferrersPort {
-  private readonly transport: HttpTransport;
-  private readonly http: RegistryHttp;
+  private readonly stack: RegistryTransportStack;
+  private readonly calls: RegistryCalls;
   private readonly uploader: BlobUploader;
   private readonly settings;
 
   constructor(@inject(RegistryClientOptions) options: RegistryClientOptions) {
     this.settings = resolveRegistryClientOptions(options);
-    const { logger } = this.settings;
-    this.transport = new HttpTransport({
-      ca: tlsTrust(this.settings.caCerts),
-      concurrency: this.settings.concurrency,
-      userAgent: this.settings.userAgent,
-      timeoutMs: this.settings.timeoutMs,
-      ...(this.settings.deadline ? { deadline: this.settings.deadline } : {}),
-    });
-    const retry = new RetryPolicy(
-      { ...this.settings.retry, ...(this.settings.deadline ? { deadlineAtMs: this.settings.deadline.atMs } : {}) },
-      logger,
-    );
-    const endpoints = new RegistryEndpoints(this.transport, retry, logger, this.settings.insecureRegistries);
-    const authenticator = new RegistryAuthenticator(
-      this.settings.auth,
-      new BearerTokenSource(this.transport, retry, logger),
-    );
-    this.http = new RegistryHttp(this.transport, endpoints, authenticator, retry, logger, this.settings.pushScope);
-    this.uploader = new BlobUploader(this.http, logger, this.settings);
+    this.stack = registryTransportStack(this.settings);
+    this.calls = new RegistryCalls(this.stack.registry, this.settings.pushScope);
+    this.uploader = new BlobUploader(this.calls, this.stack.retry, this.settings.logger, this.settings);
   }
 
   /** Concurrency slots held right now (open blob streams included); for tests and diagnostics. */
   get slotsInUse(): number {
-    return this.transport.slotsInUse;
+    return this.stack.slotsInUse();
   }
 
   /** Drop idle keep-alive connections so the process can exit promptly. */
   close(): void {
-    this.transport.close();
+    this.stack.close();
   }
 
   async listTags(repo: RepositoryRef): Promise<string[] | undefined> {
@@ -81,15 +62,16 @@ export class DistributionRegistry implements RegistryPort, ReferrersPort {
     for (let page = 1; ; page++) {
       const call: RegistryCall = { repo, what, method: 'GET', target, headers: { Accept: 'application/json' } };
       const { response, body } = await this.fetchBuffered(call, TAGS_PAGE_LIMIT, [200, 404]);
+      const where = { method: 'GET', url: redactUrl(response.url), status: response.status };
       if (response.status === 404) {
         if (page === 1) return undefined;
-        throw new NotFoundError(`${what} failed: page ${page} vanished (HTTP 404)`);
+        throw new NotFoundError(`${what} failed: page ${page} vanished (HTTP 404)`, where);
       }
       let json: { tags?: unknown };
       try {
         json = JSON.parse(body.toString('utf8')) as typeof json;
       } catch {
-        throw new ResourceError('REGISTRY', `${what} failed: the registry did not answer JSON`);
+        throw new RegistryError(`${what} failed: the registry did not answer JSON`, where);
       }
       // One by one: spreading a 200k-entry page into push() overflows the call stack.
       if (Array.isArray(json.tags))
@@ -97,12 +79,12 @@ export class DistributionRegistry implements RegistryPort, ReferrersPort {
       const next = nextLink(response.headers.link, response.url);
       if (!next) return tags;
       if (next.protocol !== 'https:' && next.protocol !== 'http:') {
-        throw new ResourceError(
-          'REGISTRY',
+        throw new RegistryError(
           `${what} failed: the next page's Link points to unsupported URL scheme ${next.protocol}`,
+          where,
         );
       }
-      if (page > 10_000) throw new ResourceError('REGISTRY', `${what} failed: more than 10000 pages of tags`);
+      if (page > 10_000) throw new RegistryError(`${what} failed: more than 10000 pages of tags`, where);
       target = next;
     }
   }
@@ -122,10 +104,12 @@ export class DistributionRegistry implements RegistryPort, ReferrersPort {
     };
     let response: HttpResponse;
     try {
-      response = await this.http.attempt(call);
+      response = await this.calls.send({ ...call, once: true });
     } catch (error) {
-      if (error instanceof ResourceError && (error.code === 'NETWORK' || error.code === 'TLS')) throw error;
-      const reason = error instanceof TransientFailure ? error.reason : (error as Error).message;
+      // A registry we cannot reach at all is not worth a second try as GET; a dropped HEAD is.
+      if (error instanceof NetworkError && !error.temporary) throw error;
+      const reason =
+        error instanceof RegistryError && error.temporary ? temporaryReason(error) : (error as Error).message;
       return this.headByGet(repo, reference, `HEAD failed (${reason})`);
     }
     discard(response);
@@ -166,7 +150,11 @@ export class DistributionRegistry implements RegistryPort, ReferrersPort {
       try {
         mediaType = manifestMediaType(body);
       } catch {
-        throw new ResourceError('REGISTRY', `${call.what} failed: the manifest is not JSON`);
+        throw new RegistryError(`${call.what} failed: the manifest is not JSON`, {
+          method: 'GET',
+          url: redactUrl(response.url),
+          status: response.status,
+        });
       }
     }
     return { digest, mediaType, size: body.length, bytes: body };
@@ -186,8 +174,7 @@ export class DistributionRegistry implements RegistryPort, ReferrersPort {
 
   async getBlobBytes(repo: RepositoryRef, blob: BlobRef): Promise<Buffer> {
     if (blob.size > BLOB_BYTES_LIMIT) {
-      throw new ResourceError(
-        'REGISTRY',
+      throw new RegistryError(
         `blob ${blob.digest} of ${formatRepository(repo)} is ${blob.size} bytes, too big to read whole`,
       );
     }
@@ -198,10 +185,7 @@ export class DistributionRegistry implements RegistryPort, ReferrersPort {
       total += (chunk as Buffer).length;
       if (total > BLOB_BYTES_LIMIT) {
         stream.destroy();
-        throw new ResourceError(
-          'REGISTRY',
-          `blob ${blob.digest} of ${formatRepository(repo)} exceeds ${BLOB_BYTES_LIMIT} bytes`,
-        );
+        throw new RegistryError(`blob ${blob.digest} of ${formatRepository(repo)} exceeds ${BLOB_BYTES_LIMIT} bytes`);
       }
       chunks.push(chunk as Buffer);
     }
@@ -221,11 +205,11 @@ export class DistributionRegistry implements RegistryPort, ReferrersPort {
       method: 'HEAD',
       target: `blobs/${digest}`,
     };
-    const response = await this.http.call(call);
+    const response = await this.calls.send(call);
     discard(response);
     if (response.status === 200) return true;
     if (response.status === 404) return false;
-    throw await this.http.unexpected(call, response);
+    throw await this.calls.unexpected(call, response);
   }
 
   async pushBlob(repo: RepositoryRef, blob: BlobRef, options: PushBlobOptions): Promise<void> {
@@ -246,9 +230,9 @@ export class DistributionRegistry implements RegistryPort, ReferrersPort {
       body: bytes,
       push: true,
     };
-    const response = await this.http.call(call);
+    const response = await this.calls.send(call);
     if (response.status !== 201 && response.status !== 200 && response.status !== 202)
-      throw await this.http.unexpected(call, response);
+      throw await this.calls.unexpected(call, response);
     discard(response);
     const reported = response.headers['docker-content-digest'];
     if (reported && isDigest(reported)) return reported;
@@ -277,7 +261,7 @@ export class DistributionRegistry implements RegistryPort, ReferrersPort {
       target: `blobs/${blob.digest}`,
       headers: { Accept: '*/*', 'Accept-Encoding': 'identity', ...(offset > 0 ? { Range: `bytes=${offset}-` } : {}) },
     };
-    const response = await this.http.call(call);
+    const response = await this.calls.send(call);
     if (response.status === 200) return { body: response.body, start: 0 };
     if (response.status === 206 && offset > 0) {
       const start = /^bytes (\d+)-/.exec(response.headers['content-range'] ?? '')?.[1];
@@ -285,36 +269,28 @@ export class DistributionRegistry implements RegistryPort, ReferrersPort {
     }
     if (response.status === 404) {
       discard(response);
-      throw new NotFoundError(`${call.what} failed: the registry does not have it (HTTP 404)`);
+      throw new NotFoundError(`${call.what} failed: the registry does not have it (HTTP 404)`, {
+        method: 'GET',
+        url: redactUrl(response.url),
+        status: 404,
+      });
     }
-    throw await this.http.unexpected(call, response);
+    throw await this.calls.unexpected(call, response);
   }
 
-  /** GET with retries that also covers a body cut short (the whole exchange is repeated). */
+  /** A GET whose body is read inside the retried attempt, so a body cut short is tried again. */
   private async fetchBuffered(
     call: RegistryCall,
     limit: number,
     statuses: readonly number[],
   ): Promise<{ response: HttpResponse; body: Buffer }> {
-    return this.http.retry.run(call.what, async () => {
-      const response = await this.http.attempt(call);
-      if (!statuses.includes(response.status)) {
-        throw await this.http.unexpected(call, response);
-      }
-      if (response.status === 404) {
-        discard(response);
-        return { response, body: Buffer.alloc(0) };
-      }
-      try {
-        return { response, body: await readBody(response, limit) };
-      } catch (error) {
-        const failure = classifyTransportError(error);
-        const final = new ResourceError('NETWORK', `${call.what} failed: ${failure.message}`, { cause: failure });
-        if (failure.kind === 'reset' || failure.kind === 'timeout')
-          throw new TransientFailure(`body cut short: ${failure.message}`, final);
-        throw new ResourceError('REGISTRY', `${call.what} failed: ${failure.message}`, { cause: failure });
-      }
-    });
+    const response = await this.calls.send({ ...call, buffer: { limit, when: isSuccess } });
+    if (!statuses.includes(response.status)) throw await this.calls.unexpected(call, response);
+    if (!isSuccess(response.status)) {
+      discard(response);
+      return { response, body: Buffer.alloc(0) };
+    }
+    return { response, body: await readBody(response, limit) };
   }
 }
 

@@ -1,9 +1,11 @@
 import { DOCKER_HUB, DOCKER_HUB_API_HOST, registryHostname } from '../../domain/image-reference';
-import { ResourceError } from '../../domain/errors';
 import type { Logger } from '../../ports/logger';
-import { discard, type HttpTransport } from './http-transport';
+import { NetworkError, RegistryError, redactUrl } from '../../ports/registry-errors';
+import type { Exchange } from './exchange';
+import { discard } from './http-transport';
+import { unreachable } from './network-error-exchange';
 import { mayUsePlainHttp } from './plain-http-hosts';
-import { isRetryableStatus, type RetryPolicy, TransientFailure, parseRetryAfter } from './retry-policy';
+import { isRetryableStatus, type RetryPolicy, parseRetryAfter } from './retry-policy';
 import { TransportError, classifyTransportError } from './transport-error';
 import { parseWwwAuthenticate, type Challenge } from './www-authenticate';
 
@@ -32,7 +34,7 @@ export class RegistryEndpoints {
   private readonly cache = new Map<string, Promise<RegistryEndpoint>>();
 
   constructor(
-    private readonly transport: HttpTransport,
+    private readonly transport: Exchange,
     private readonly retry: RetryPolicy,
     private readonly logger: Logger,
     private readonly insecureRegistries: readonly string[],
@@ -79,8 +81,9 @@ export class RegistryEndpoints {
       );
       return { registry, base: http, insecure, challenges };
     } catch (error) {
-      if (error instanceof ResourceError && error.code === 'NETWORK') {
-        throw new ResourceError('NETWORK', `${error.message} (HTTPS failed too: ${probe.failure.message})`, {
+      if (error instanceof NetworkError) {
+        throw new NetworkError(error.kind, `${error.message} (HTTPS failed too: ${probe.failure.message})`, {
+          ...error.details,
           cause: error,
         });
       }
@@ -101,16 +104,12 @@ export class RegistryEndpoints {
     try {
       return { speaksTls: true, challenges: await this.pingOnce(registry, https, insecure) };
     } catch (error) {
-      if (error instanceof TransientFailure && !(error.final.cause instanceof TransportError))
+      // An HTTP answer, even a server error, proves the port speaks TLS.
+      if (error instanceof RegistryError && !(error instanceof NetworkError) && error.temporary)
         return { speaksTls: true };
-      const cause =
-        error instanceof TransientFailure
-          ? error.final.cause
-          : error instanceof ResourceError
-            ? error.cause
-            : undefined;
-      if (!(cause instanceof TransportError) || cause.kind === 'tls-certificate') throw error;
-      return { speaksTls: false, failure: cause };
+      if (!(error instanceof NetworkError) || !(error.cause instanceof TransportError)) throw error;
+      if (error.kind === 'tls-certificate') throw error;
+      return { speaksTls: false, failure: error.cause };
     }
   }
 
@@ -121,63 +120,34 @@ export class RegistryEndpoints {
     try {
       response = await this.transport.exchange({ method: 'GET', url, insecure });
     } catch (error) {
-      throw pingTransportFailure(registry, base, classifyTransportError(error), insecure);
+      throw unreachable(registry, base, classifyTransportError(error), insecure);
     }
     discard(response);
-    this.logger.debug(`GET ${url.toString()} -> ${response.status}`);
+    const details = { method: 'GET', url: redactUrl(url), status: response.status };
     if (isRetryableStatus(response.status)) {
-      const final = new ResourceError(
-        'REGISTRY',
-        `registry ${registry} answered HTTP ${response.status} at ${url.toString()}`,
-      );
-      throw new TransientFailure(
-        `HTTP ${response.status}`,
-        final,
-        parseRetryAfter(response.headers['retry-after'], Date.now()),
-        response.status,
-      );
+      const retryAfterMs = parseRetryAfter(response.headers['retry-after'], Date.now());
+      throw new RegistryError(`registry ${registry} answered HTTP ${response.status} at ${url.toString()}`, {
+        ...details,
+        temporary: true,
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      });
     }
     if (response.status === 400 && base.protocol === 'http:') {
-      throw new ResourceError(
-        'NETWORK',
+      throw new NetworkError(
+        'other',
         `registry ${registry} rejected plain HTTP (HTTP 400); it probably serves HTTPS only`,
+        details,
       );
     }
     return response.status === 401 ? parseWwwAuthenticate(response.headers['www-authenticate']) : [];
   }
 }
 
-/** TLS problems are explained with their fix; dropped or timed-out connections are retried. */
-export function pingTransportFailure(registry: string, base: URL, failure: TransportError, insecure: boolean): Error {
-  if (failure.kind === 'tls-certificate') {
-    return new ResourceError(
-      'TLS',
-      `TLS certificate of registry ${registry} is not trusted: ${failure.message}; add its CA certificate to source.ca_certs${insecure ? '' : ', or set source.insecure: true to skip verification'}`,
-      { cause: failure },
-    );
-  }
-  if (failure.kind === 'tls-handshake' && base.protocol === 'https:' && !insecure && !mayUsePlainHttp(registry)) {
-    return new ResourceError(
-      'TLS',
-      `TLS handshake with registry ${registry} failed: ${failure.message}; if it serves plain HTTP set source.insecure: true, if it uses a private CA set source.ca_certs`,
-      { cause: failure },
-    );
-  }
-  const final = new ResourceError(
-    'NETWORK',
-    `cannot reach registry ${registry} at ${base.origin}: ${failure.message}`,
-    { cause: failure },
-  );
-  if (
-    failure.kind === 'reset' ||
-    failure.kind === 'timeout' ||
-    (failure.kind === 'dns' && failure.code === 'EAI_AGAIN')
-  ) {
-    return new TransientFailure(failure.message, final);
-  }
-  return final;
-}
-
 export function hostnameOf(registry: string): string {
   return registryHostname(apiHost(registry));
+}
+
+/** `https://API-HOST/v2/PATH/TARGET`: the scheme is settled per request by EndpointExchange. */
+export function registryUrl(registry: string, path: string, target: string): URL {
+  return new URL(`https://${apiHost(registry)}/v2/${path}/${target}`);
 }

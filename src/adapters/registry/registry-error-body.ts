@@ -1,3 +1,5 @@
+import type { RegistryDiagnostic } from '../../ports/registry-errors';
+
 /**
  * Turns a registry error body into one readable line. Registries answer with the distribution
  * spec's `{"errors":[{"code","message","detail"}]}`; proxies and object stores with anything.
@@ -24,15 +26,23 @@ export function describeErrorBody(body: Buffer | undefined): string {
   return oneLine(text);
 }
 
-/** The distribution error codes of a body, e.g. `NAME_UNKNOWN`. */
-export function errorCodes(body: Buffer | undefined): string[] {
+/** The distribution-spec entries of a body (`code`, `message`, `detail`); none for other bodies. */
+export function parseDiagnostics(body: Buffer | undefined): RegistryDiagnostic[] {
   if (!body || body.length === 0) return [];
   try {
     const json = JSON.parse(body.toString('utf8')) as { errors?: unknown };
     if (!Array.isArray(json.errors)) return [];
-    return json.errors
-      .map((e: unknown) => ((e ?? {}) as { code?: unknown }).code)
-      .filter((c): c is string => typeof c === 'string');
+    return json.errors.flatMap((e: unknown) => {
+      const entry = (e ?? {}) as { code?: unknown; message?: unknown; detail?: unknown };
+      if (typeof entry.code !== 'string') return [];
+      return [
+        {
+          code: entry.code,
+          ...(typeof entry.message === 'string' ? { message: entry.message } : {}),
+          ...(entry.detail !== undefined ? { detail: entry.detail } : {}),
+        },
+      ];
+    });
   } catch {
     return [];
   }

@@ -1,5 +1,6 @@
 import { ResourceError } from '../../domain/errors';
 import type { Logger } from '../../ports/logger';
+import { NetworkError, RegistryError, reworded, temporaryReason } from '../../ports/registry-errors';
 import { isDroppedConnection, TransportError } from './transport-error';
 
 export interface RetrySettings {
@@ -66,10 +67,23 @@ export class TransientFailure extends Error {
     this.kind =
       status === 429
         ? 'rate-limit'
-        : final.cause instanceof TransportError && isDroppedConnection(final.cause)
+        : (final.cause instanceof TransportError && isDroppedConnection(final.cause)) ||
+            (final instanceof NetworkError && final.kind === 'reset')
           ? 'dropped-connection'
           : 'other';
   }
+
+  /** A temporary RegistryError as the retry schedule sees it: its status, kind and Retry-After. */
+  static from(error: RegistryError): TransientFailure {
+    return new TransientFailure(temporaryReason(error), error, error.retryAfterMs, error.status);
+  }
+}
+
+/** What the schedule retries: a temporary RegistryError, or a TransientFailure built by hand (notary). */
+function transient(error: unknown): TransientFailure | undefined {
+  if (error instanceof TransientFailure) return error;
+  if (error instanceof RegistryError && error.temporary) return TransientFailure.from(error);
+  return undefined;
 }
 
 /** `Retry-After` as delta-seconds or an HTTP date, in milliseconds from now. */
@@ -115,7 +129,7 @@ export class RetryPolicy {
   ) {}
 
   /**
-   * Run `attempt` until it succeeds, throws something other than a TransientFailure, or its
+   * Run `attempt` until it succeeds, throws something that is not temporary, or its
    * schedule gives up. Each wait is one warning line: what is retried, why, and for how long.
    *
    * With a step budget, rate limits and dropped connections wait on the step schedule until the
@@ -130,8 +144,9 @@ export class RetryPolicy {
     for (let n = 1; ; n++) {
       try {
         return await attempt(n);
-      } catch (error) {
-        if (!(error instanceof TransientFailure)) throw error;
+      } catch (thrown) {
+        const error = transient(thrown);
+        if (!error) throw thrown;
         const now = this.clock.now();
         if (step && error.kind !== 'other') {
           stepRetries++;
@@ -187,7 +202,16 @@ function positive(ms: number | undefined): number | undefined {
 }
 
 function giveUp(failure: TransientFailure, why: string): ResourceError {
-  return new ResourceError(failure.final.code, `${failure.final.message} (${why})`, { cause: failure.final });
+  return saying(failure.final, `${failure.final.message} (${why})`);
+}
+
+/**
+ * The final error with more said; a RegistryError keeps its class and fields, but is no longer
+ * temporary: its retries are spent, and an enclosing retry must not start them over.
+ */
+function saying(final: ResourceError, message: string): ResourceError {
+  if (final instanceof RegistryError) return reworded(final, message, { temporary: false });
+  return new ResourceError(final.code, message, { cause: final });
 }
 
 /** The server named a time beyond our budget: waiting part of it is pointless, so say when to come back. */
@@ -195,10 +219,9 @@ function resetsTooLate(failure: TransientFailure, now: number, askedMs: number, 
   const at = new Date(now + askedMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const when = `at ${at} (in ${Math.ceil(askedMs / 1000)} s)`;
   const what = failure.kind === 'rate-limit' ? `the rate limit resets ${when}` : `the registry asks to retry ${when}`;
-  return new ResourceError(
-    failure.final.code,
+  return saying(
+    failure.final,
     `${failure.final.message}; ${what}, beyond the retry budget (${duration(Math.max(0, leftMs))} left)`,
-    { cause: failure.final },
   );
 }
 

@@ -1,10 +1,12 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { digestAlgorithm, digestHex } from '../../domain/digest';
-import { DigestMismatchError, ResourceError } from '../../domain/errors';
+import { DigestMismatchError } from '../../domain/errors';
+import { NetworkError, RegistryError } from '../../ports/registry-errors';
 import type { BlobRef } from '../../ports/registry-port';
 import type { Logger } from '../../ports/logger';
 import { StepDeadlineError } from './step-deadline';
+import { classifyTransportError } from './transport-error';
 
 /** A response body positioned somewhere in the blob: `start` is the blob offset of its first byte. */
 export interface BlobBody {
@@ -71,10 +73,7 @@ export class VerifyingBlobStream extends Readable {
     if (this.skip < 0) {
       this.fail(
         body,
-        new ResourceError(
-          'REGISTRY',
-          `${this.options.what}: resumed body starts at byte ${part.start}, after ${this.offset}`,
-        ),
+        new RegistryError(`${this.options.what}: resumed body starts at byte ${part.start}, after ${this.offset}`),
       );
       return;
     }
@@ -93,10 +92,7 @@ export class VerifyingBlobStream extends Readable {
         settled = true;
         this.fail(
           body,
-          new ResourceError(
-            'DIGEST_MISMATCH',
-            `${this.options.what}: registry sent more than the ${size} bytes the descriptor declares`,
-          ),
+          new RegistryError(`${this.options.what}: registry sent more than the ${size} bytes the descriptor declares`),
         );
         return;
       }
@@ -143,15 +139,16 @@ export class VerifyingBlobStream extends Readable {
   private resumeAfter(body: Readable, reason: string, cause?: Error): void {
     if (this.source !== body || this.destroyed) return;
     if (cause instanceof StepDeadlineError) {
-      return this.fail(body, new ResourceError('NETWORK', `${this.options.what}: ${cause.message}`, { cause }));
+      return this.fail(body, new NetworkError('deadline', `${this.options.what}: ${cause.message}`, { cause }));
     }
     this.source = undefined;
     body.destroy();
     if (this.resumes >= this.options.maxResumes) {
       this.destroy(
-        new ResourceError(
-          'NETWORK',
+        new NetworkError(
+          cause ? classifyTransportError(cause).kind : 'reset',
           `${this.options.what}: download broke after ${this.offset} bytes: ${reason} (after ${this.resumes + 1} attempts)`,
+          cause ? { cause } : {},
         ),
       );
       return;

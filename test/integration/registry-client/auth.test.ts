@@ -6,6 +6,7 @@ import { pushImage, randomImage } from '../support/image-fixtures';
 import { startRegistry, withRegistry, type RunningRegistry } from '../support/registry-server';
 import { startTokenServer } from '../support/token-server';
 import { makeClient } from './client-fixture';
+import { AuthenticationError } from '../../../src/ports/registry-errors';
 
 describe('htpasswd (Basic) registry', () => {
   const reg = withRegistry({ auth: { htpasswd: { users: { alice: 'p@ss:word' } } } });
@@ -31,7 +32,8 @@ describe('htpasswd (Basic) registry', () => {
       .listTags({ registry: r.host, path: 'client/basic' })
       .catch((e: unknown) => e)) as ResourceError;
     expect(error).toBeInstanceOf(ResourceError);
-    expect(error.code).toBe('AUTHENTICATION');
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error).toMatchObject({ status: 401, method: 'GET' });
     expect(error.message).toMatch(
       new RegExp(`^authentication failed for ${r.host}/client/basic \\(user alice\\): HTTP 401 UNAUTHORIZED`),
     );
@@ -42,7 +44,8 @@ describe('htpasswd (Basic) registry', () => {
   it('fails clearly without credentials', async () => {
     const { client } = makeClient();
     await expect(client.listTags({ registry: reg.get().host, path: 'client/basic' })).rejects.toMatchObject({
-      code: 'AUTHENTICATION',
+      name: 'AuthenticationError',
+      status: 401,
       message: expect.stringContaining('(anonymous)'),
     });
   });
@@ -98,12 +101,13 @@ describe('token (Bearer) registry', () => {
 
       const anonymous = makeClient().client;
       await expect(anonymous.putManifest(target, 'v2', got.mediaType, got.bytes)).rejects.toMatchObject({
-        code: 'AUTHENTICATION',
+        name: 'AuthenticationError',
         message: expect.stringContaining(`authentication failed for ${r.host}/client/target (anonymous)`),
       });
       const wrong = makeClient({ credentials: { [r.host]: { username: 'alice', password: 'nope' } } }).client;
       await expect(wrong.listTags(source)).rejects.toMatchObject({
-        code: 'AUTHENTICATION',
+        name: 'AuthenticationError',
+        status: 401,
         message: expect.stringMatching(/\(user alice\): token server http:\/\/127\.0\.0\.1:\d+ answered HTTP 401/),
       });
     } finally {

@@ -18,6 +18,7 @@ import {
   type HostileServer,
 } from '../support/hostile-server';
 import { makeClient } from './client-fixture';
+import { AuthenticationError } from '../../../src/ports/registry-errors';
 
 const servers: HostileServer[] = [];
 afterEach(async () => {
@@ -87,7 +88,7 @@ describe('Basic credentials and the token realm', () => {
     const s = await bearerRegistry('http://token.invalid/token');
     const { client } = clientThrough(proxy, { ...fast, credentials: credentialsFor(s) });
     const error = await failure(client.listTags(repoOf(s)));
-    expect(error.code).toBe('AUTHENTICATION');
+    expect(error).toBeInstanceOf(AuthenticationError);
     expect(error.message).toBe(
       `refusing to send the credentials for ${s.host} to token realm http://token.invalid over plain HTTP (another host); the realm must use HTTPS`,
     );

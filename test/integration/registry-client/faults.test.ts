@@ -85,7 +85,8 @@ describe('fault proxy in front of the real registry', () => {
     proxy.setHooks(failTimes(Infinity, tagsList, { status: 503 }));
     const { client: c } = client();
     await expect(c.listTags(repo())).rejects.toMatchObject({
-      code: 'REGISTRY',
+      name: 'RegistryError',
+      status: 503,
       message: expect.stringMatching(/HTTP 503 \(after 4 attempts\)$/),
     });
   });
@@ -105,7 +106,7 @@ describe('fault proxy in front of the real registry', () => {
     const { client: c } = client();
     const stream = await c.getBlob(repo(), big);
     await expect(readAll(stream)).rejects.toMatchObject({
-      code: 'NETWORK',
+      name: 'NetworkError',
       message: expect.stringContaining('(after 4 attempts)'),
     });
   });

@@ -16,6 +16,7 @@ import {
   type HostileServer,
 } from '../support/hostile-server';
 import { makeClient } from './client-fixture';
+import { RegistryError } from '../../../src/ports/registry-errors';
 
 const servers: HostileServer[] = [];
 afterEach(async () => {
@@ -54,7 +55,8 @@ describe('size caps', () => {
     const s = await registry(({ socket }) => endless(socket, 200, { 'Content-Type': 'application/json' }, junk));
     const { client } = makeClient(fast);
     const error = await failure(client.getManifest(repoOf(s), 'v1'));
-    expect(error.code).toBe('REGISTRY');
+    expect(error).toBeInstanceOf(RegistryError);
+    expect(error).toMatchObject({ temporary: false });
     expect(error.message).toBe(
       `fetching manifest v1 of ${s.host}/huge/repo failed: the answer exceeds 4194304 bytes (the 4 MiB cap)`,
     );
@@ -89,7 +91,8 @@ describe('size caps', () => {
     });
     const { client } = makeClient(fast);
     const error = await failure(client.listTags(repoOf(s)));
-    expect(error.code).toBe('REGISTRY');
+    expect(error).toBeInstanceOf(RegistryError);
+    expect(error).toMatchObject({ temporary: false });
     expect(error.message).toBe(
       `fetching a token for ${s.host}/huge/repo from ${s.url} failed: the answer exceeds 1048576 bytes (the 1 MiB cap)`,
     );

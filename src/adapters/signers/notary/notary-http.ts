@@ -6,6 +6,7 @@ import { isLoopbackRegistry } from '../../../domain/image-reference';
 import type { Logger } from '../../../ports/logger';
 import { BearerTokenSource, principal } from '../../registry/bearer-token-source';
 import { HttpTransport } from '../../registry/http-transport';
+import { UserAgentExchange } from '../../registry/user-agent-exchange';
 import { DEFAULT_RETRY, isRetryableStatus, RetryPolicy, TransientFailure } from '../../registry/retry-policy';
 import { classifyTransportError } from '../../registry/transport-error';
 import { parseWwwAuthenticate, preferredChallenge } from '../../registry/www-authenticate';
@@ -72,8 +73,8 @@ export class NotaryHttpClient {
       transformResponse: [(data: unknown) => data],
     });
     this.retry = new RetryPolicy(DEFAULT_RETRY, logger);
-    this.tokenTransport = new HttpTransport({ ca: settings.ca, concurrency: 2, userAgent, timeoutMs });
-    this.tokens = new BearerTokenSource(this.tokenTransport, this.retry, logger);
+    this.tokenTransport = new HttpTransport({ ca: settings.ca, concurrency: 2, timeoutMs });
+    this.tokens = new BearerTokenSource(new UserAgentExchange(this.tokenTransport, userAgent), this.retry, logger);
   }
 
   private url(suffix: string): URL {

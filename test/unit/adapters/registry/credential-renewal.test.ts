@@ -66,7 +66,7 @@ describe('credentials renewed after a refusal', () => {
   it('fails with the authentication error when nothing new can be had', async () => {
     const auth = new RenewingAuth(undefined);
     const { client, repo } = await setup('basic', auth);
-    await expect(client.listTags(repo)).rejects.toMatchObject({ code: 'AUTHENTICATION' });
+    await expect(client.listTags(repo)).rejects.toMatchObject({ name: 'AuthenticationError', status: 401 });
     expect(auth.renewals).toBe(1);
   });
 });

@@ -107,6 +107,6 @@ describe('headManifest falls back to GET', () => {
     await s.close();
     const failure = client().headManifest({ registry: s.host, path: 'a/b' }, 'v1');
     await expect(failure).rejects.toBeInstanceOf(ResourceError);
-    await expect(failure).rejects.toMatchObject({ code: 'NETWORK' });
+    await expect(failure).rejects.toMatchObject({ name: 'NetworkError', kind: 'refused', temporary: false });
   });
 });

@@ -8,6 +8,7 @@ import { DigestMismatchError, ResourceError } from '../../../../src/domain/error
 import type { RepositoryRef } from '../../../../src/domain/image-reference';
 import { MediaType } from '../../../../src/domain/media-types';
 import { json, memoryLogger, serve, type MemoryLogger, type TestServer } from './support';
+import { AuthenticationError } from '../../../../src/ports/registry-errors';
 
 const sha256 = (b: Buffer | string): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const basic = (u: string, p: string): string => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
@@ -160,7 +161,8 @@ describe('DistributionRegistry against a scripted registry', () => {
     });
     const error = (await c.listTags(repoOf(s)).catch((e: unknown) => e)) as ResourceError;
     expect(error).toBeInstanceOf(ResourceError);
-    expect(error.code).toBe('AUTHENTICATION');
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error).toMatchObject({ status: 401, diagnostics: [{ code: 'UNAUTHORIZED', message: 'nope' }] });
     expect(error.message).toBe(`authentication failed for ${s.host}/foo/bar (user alice): HTTP 401 UNAUTHORIZED: nope`);
     expect(error.message).not.toContain('wrong-pass');
     expect(tokens).toBe(2);
@@ -174,11 +176,13 @@ describe('DistributionRegistry against a scripted registry', () => {
     });
     const c = client(s.host, { auth: new StaticCredentialsAuth({ [s.host]: { username: 'bob', password: 'pw' } }) });
     await expect(c.listTags(repoOf(s, 'forbidden/x'))).rejects.toMatchObject({
-      code: 'AUTHENTICATION',
+      name: 'AuthenticationError',
+      status: 403,
       message: expect.stringContaining('HTTP 403 DENIED: denied'),
     });
     await expect(c.listTags(repoOf(s))).rejects.toMatchObject({
-      code: 'AUTHENTICATION',
+      name: 'AuthenticationError',
+      status: 401,
       message: expect.stringContaining('(user bob)'),
     });
     // Basic: one try with the credentials; resending the same ones could not help.
@@ -193,7 +197,7 @@ describe('DistributionRegistry against a scripted registry', () => {
       auth: new StaticCredentialsAuth({ [s.host]: { username: 'alice', password: 'secret' } }),
     });
     await expect(c.listTags(repoOf(s))).rejects.toMatchObject({
-      code: 'AUTHENTICATION',
+      name: 'AuthenticationError',
       message: expect.stringContaining('refusing to send the credentials'),
     });
   });
@@ -312,7 +316,9 @@ describe('DistributionRegistry against a scripted registry', () => {
     });
     const c = client(s.host);
     await expect(c.listTags(repoOf(s))).rejects.toMatchObject({
-      code: 'REGISTRY',
+      name: 'RegistryError',
+      status: 502,
+      temporary: false,
       message: expect.stringMatching(/HTTP 502 \(after 4 attempts\)$/),
     });
     await expect(c.listTags(repoOf(s, 'bad'))).rejects.toMatchObject({

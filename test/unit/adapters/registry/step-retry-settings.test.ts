@@ -31,7 +31,7 @@ const rateLimited = (retryAfterMs?: number): TransientFailure =>
 const unavailable = (): TransientFailure =>
   new TransientFailure('HTTP 503', new ResourceError('REGISTRY', 'fetching x failed: HTTP 503'), undefined, 503);
 
-/** The failure RegistryHttp builds from a connection error. */
+/** A connection failure as the retry schedule sees it. */
 function connectionFailure(error: Error): TransientFailure {
   const failure = classifyTransportError(error);
   return new TransientFailure(

@@ -79,7 +79,7 @@ function truncatedGzipError(): Error {
   throw new Error('a truncated gzip stream decoded');
 }
 
-/** As RegistryHttp wraps a connection failure for the retry policy. */
+/** A connection failure as the retry schedule sees it. */
 const asTransient = (error: Error): TransientFailure => {
   const failure = classifyTransportError(error);
   return new TransientFailure(
