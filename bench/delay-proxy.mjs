@@ -8,10 +8,16 @@ export async function startDelayProxy(target, delayMs = 10) {
   const [targetHost, targetPort] = target.split(':');
   const sockets = new Set();
   const relay = (from, to) => {
+    let ended = false;
     from.on('data', (chunk) => setTimeout(() => to.writable && to.write(chunk), delayMs));
-    from.on('end', () => setTimeout(() => to.end(), delayMs));
+    // A clean end is passed on with end(), which flushes what `to` still buffers: destroying it
+    // would cut a large body short (a blob the client reads more slowly than loopback sends it).
+    from.on('end', () => {
+      ended = true;
+      setTimeout(() => to.end(), delayMs);
+    });
     from.on('error', () => to.destroy());
-    from.on('close', () => setTimeout(() => to.destroy(), delayMs + 1));
+    from.on('close', () => ended || setTimeout(() => to.destroy(), delayMs + 1));
   };
   const server = createServer((client) => {
     client.setNoDelay(true);

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { startDelayProxy } from './delay-proxy.mjs';
 import {
   BENCH_ROOT,
   ROOT,
@@ -24,6 +25,8 @@ import {
 } from './support.mjs';
 
 const WORK = join(BENCH_ROOT, 'in');
+/** Each direction of bench/delay-proxy.mjs for the delayed rows: a 20 ms round trip. */
+export const IN_DELAY_MS = 10;
 const BIG_BYTES = 1024 ** 3;
 
 /** A one-file image: the RSS of bin/in doing (almost) nothing, to compare peaks against. */
@@ -149,7 +152,10 @@ async function pushLayout(layout, ref) {
   return index.manifests[0].digest;
 }
 
-export async function runInBench({ runs = 3, log = console.log } = {}) {
+/** The parts of the `in` bench: the peer per image, the floors, the delayed rows. */
+export const IN_PARTS = ['peer', 'floors', 'delayed'];
+
+export async function runInBench({ runs = 3, log = console.log, parts = IN_PARTS } = {}) {
   if (!process.env.IN_BENCH_SCRIPT && !existsSync(join(ROOT, 'dist/in.mjs')))
     throw new Error('dist/in.mjs is missing: run `npm run build` first');
   mkdirSync(WORK, { recursive: true });
@@ -181,7 +187,7 @@ export async function runInBench({ runs = 3, log = console.log } = {}) {
       },
     };
     log(`in-bench: pushed to ${registry.host} (${secondsSince(started).toFixed(1)} s)`);
-    for (const [name, { repository, digest }] of Object.entries(images)) {
+    for (const [name, { repository, digest }] of Object.entries(parts.includes('peer') ? images : {})) {
       const t = { ours: [], theirs: [], rssMiB: [] };
       for (let i = 0; i < runs; i++) {
         const order = i % 2 ? ['theirs', 'ours'] : ['ours', 'theirs'];
@@ -224,53 +230,102 @@ export async function runInBench({ runs = 3, log = console.log } = {}) {
             : ''),
       );
     }
-    // Same run, realistic image: bin/in's layout against skopeo's dir:, bin/in's rootfs against
-    // the single-pipe floor, and every peak RSS against a bare node's.
-    const { repository, digest } = images.realistic;
-    const t = { layout: [], skopeoDir: [], rootfs: [], floor: [], bareRssMiB: [] };
-    for (let i = 0; i < runs; i++) {
-      const order = ['layout', 'skopeoDir', 'rootfs', 'floor'];
-      if (i % 2) order.reverse();
-      for (const who of order) {
-        const dest = join(WORK, `out-${who}`);
-        if (who === 'layout') t.layout.push((await oursLayout(repository, digest, dest)).seconds);
-        else if (who === 'skopeoDir') t.skopeoDir.push((await skopeoDir(repository, digest, dest)).seconds);
-        else if (who === 'rootfs') t.rootfs.push((await ours(repository, digest, dest)).seconds);
-        else t.floor.push((await pipeFloor(layout, dest)).seconds);
-        rmSync(dest, { recursive: true, force: true });
-      }
-      t.bareRssMiB.push(await bareNodeRss());
-    }
-    const bareRss = Math.max(...t.bareRssMiB);
-    results.vsFloors = {
-      ociLayoutMedianS: median(t.layout),
-      skopeoDirMedianS: median(t.skopeoDir),
-      ociLayoutRatio: median(t.layout) / median(t.skopeoDir),
-      rootfsMedianS: median(t.rootfs),
-      pipeFloorMedianS: median(t.floor),
-      rootfsFloorRatio: median(t.rootfs) / median(t.floor),
-      bareNodeRssMiB: bareRss,
-      realisticRssRatio: results.realistic.peakRssMiB / bareRss,
-      big1GiBRssRatio: results.big1GiB.peakRssMiB / bareRss,
-      samples: t,
-    };
-    const v = results.vsFloors;
-    const f = (x) => x.toFixed(2);
-    log(
-      `in-bench realistic oci-layout: bin/in ${f(v.ociLayoutMedianS)} s, skopeo copy dir: ${f(v.skopeoDirMedianS)} s, ratio ${f(v.ociLayoutRatio)}x (target <= 0.8x)`,
-    );
-    log(
-      `in-bench realistic rootfs: bin/in ${f(v.rootfsMedianS)} s, cat | gzip -dc | tar -x ${f(v.pipeFloorMedianS)} s, ratio ${f(v.rootfsFloorRatio)}x (target <= 1.0x)`,
-    );
-    log(
-      `in-bench peak RSS vs bare node ${bareRss.toFixed(0)} MiB: realistic ${f(v.realisticRssRatio)}x, 1 GiB layer ${f(v.big1GiBRssRatio)}x (target <= 2x)`,
-    );
+    if (parts.includes('floors')) results.vsFloors = await floorRows(images.realistic, layout, results, runs, log);
+    if (parts.includes('delayed'))
+      results.delayed = await delayedRows(registry.host, images.realistic.digest, runs, log);
   } finally {
     await registry.stop();
   }
   return results;
 }
 
+/**
+ * The realistic image, same run: bin/in's layout against skopeo's dir:, bin/in's rootfs against
+ * the single-pipe floor, and (when the peer part ran) every peak RSS against a bare node's.
+ */
+async function floorRows({ repository, digest }, layout, results, runs, log) {
+  const t = { layout: [], skopeoDir: [], rootfs: [], floor: [], bareRssMiB: [] };
+  for (let i = 0; i < runs; i++) {
+    const order = ['layout', 'skopeoDir', 'rootfs', 'floor'];
+    if (i % 2) order.reverse();
+    for (const who of order) {
+      const dest = join(WORK, `out-${who}`);
+      if (who === 'layout') t.layout.push((await oursLayout(repository, digest, dest)).seconds);
+      else if (who === 'skopeoDir') t.skopeoDir.push((await skopeoDir(repository, digest, dest)).seconds);
+      else if (who === 'rootfs') t.rootfs.push((await ours(repository, digest, dest)).seconds);
+      else t.floor.push((await pipeFloor(layout, dest)).seconds);
+      rmSync(dest, { recursive: true, force: true });
+    }
+    t.bareRssMiB.push(await bareNodeRss());
+  }
+  const bareRss = Math.max(...t.bareRssMiB);
+  const v = {
+    ociLayoutMedianS: median(t.layout),
+    skopeoDirMedianS: median(t.skopeoDir),
+    ociLayoutRatio: median(t.layout) / median(t.skopeoDir),
+    rootfsMedianS: median(t.rootfs),
+    pipeFloorMedianS: median(t.floor),
+    rootfsFloorRatio: median(t.rootfs) / median(t.floor),
+    bareNodeRssMiB: bareRss,
+    realisticRssRatio: (results.realistic?.peakRssMiB ?? NaN) / bareRss,
+    big1GiBRssRatio: (results.big1GiB?.peakRssMiB ?? NaN) / bareRss,
+    samples: t,
+  };
+  const f = (x) => x.toFixed(2);
+  log(
+    `in-bench realistic oci-layout: bin/in ${f(v.ociLayoutMedianS)} s, skopeo copy dir: ${f(v.skopeoDirMedianS)} s, ratio ${f(v.ociLayoutRatio)}x (target <= 0.8x)`,
+  );
+  log(
+    `in-bench realistic rootfs: bin/in ${f(v.rootfsMedianS)} s, cat | gzip -dc | tar -x ${f(v.pipeFloorMedianS)} s, ratio ${f(v.rootfsFloorRatio)}x (target <= 1.0x)`,
+  );
+  log(
+    `in-bench peak RSS vs bare node ${bareRss.toFixed(0)} MiB: realistic ${f(v.realisticRssRatio)}x, 1 GiB layer ${f(v.big1GiBRssRatio)}x (target <= 2x)`,
+  );
+  return v;
+}
+
+/**
+ * The realistic image through bench/delay-proxy.mjs (IN_DELAY_MS each way), where loopback hides
+ * what connection reuse and parallel downloads buy: bin/in as an OCI layout and as a rootfs, next
+ * to `skopeo copy docker:// dir:` through the same proxy.
+ */
+async function delayedRows(registryHost, digest, runs, log) {
+  const proxy = await startDelayProxy(registryHost, IN_DELAY_MS);
+  const repository = `${proxy.host}/bench/realistic`;
+  const t = { layout: [], rootfs: [], skopeoDir: [] };
+  try {
+    for (let i = 0; i < runs; i++) {
+      const order = ['layout', 'skopeoDir', 'rootfs'];
+      if (i % 2) order.reverse();
+      for (const who of order) {
+        const dest = join(WORK, `out-delayed-${who}`);
+        if (who === 'layout') t.layout.push((await oursLayout(repository, digest, dest)).seconds);
+        else if (who === 'skopeoDir') t.skopeoDir.push((await skopeoDir(repository, digest, dest)).seconds);
+        else t.rootfs.push((await ours(repository, digest, dest)).seconds);
+        rmSync(dest, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    await proxy.stop();
+  }
+  const d = {
+    delayMsEachWay: IN_DELAY_MS,
+    ociLayoutMedianS: median(t.layout),
+    rootfsMedianS: median(t.rootfs),
+    skopeoDirMedianS: median(t.skopeoDir),
+    ociLayoutRatio: median(t.layout) / median(t.skopeoDir),
+    rootfsRatio: median(t.rootfs) / median(t.skopeoDir),
+    samples: t,
+  };
+  const f = (x) => x.toFixed(2);
+  log(
+    `in-bench realistic, ${2 * IN_DELAY_MS} ms RTT: bin/in oci-layout ${f(d.ociLayoutMedianS)} s, rootfs ${f(d.rootfsMedianS)} s, skopeo copy dir: ${f(d.skopeoDirMedianS)} s, ratios ${f(d.ociLayoutRatio)}x / ${f(d.rootfsRatio)}x`,
+  );
+  return d;
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  await runInBench({ runs: runsArg(process.argv) });
+  const at = process.argv.indexOf('--parts');
+  const parts = at >= 0 ? process.argv[at + 1].split(',') : IN_PARTS;
+  await runInBench({ runs: runsArg(process.argv), parts });
 }

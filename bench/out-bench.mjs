@@ -3,10 +3,11 @@
 // Outputs live under /dev/shm. Run alone with `node bench/out-bench.mjs [--runs N]`, or through
 // bench/run.mjs, which calls runOutBench().
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { startDelayProxy } from './delay-proxy.mjs';
 import {
   BENCH_ROOT,
   ROOT,
@@ -19,6 +20,23 @@ import {
 } from './support.mjs';
 
 const WORK = join(BENCH_ROOT, 'out');
+/** Each direction of bench/delay-proxy.mjs for the delayed row: a 20 ms round trip. */
+export const OUT_DELAY_MS = 10;
+
+/** The realistic image as skopeo's `dir:` format (the peer's source for the delayed row), made once. */
+async function ensureRealisticDir() {
+  const layout = await ensureRealisticImage();
+  const dir = join(WORK, 'dir');
+  if (
+    existsSync(join(dir, 'manifest.json')) &&
+    statSync(join(dir, 'manifest.json')).mtimeMs >= statSync(join(layout, 'index.json')).mtimeMs
+  )
+    return dir;
+  rmSync(dir, { recursive: true, force: true });
+  await timed('/usr/bin/skopeo', ['copy', '--quiet', `oci:${layout}`, `dir:${dir}.partial`]);
+  renameSync(`${dir}.partial`, dir);
+  return dir;
+}
 
 /** The shared realistic image as an OCI archive, rebuilt whenever the layout is newer than it. */
 async function ensureRealisticArchive() {
@@ -71,8 +89,10 @@ export async function runOutBench({ runs = 3, log = console.log } = {}) {
       }
     }
   }
+  const delayed = await delayedPush(archive, runs);
   const result = {
     runs,
+    delayed,
     freshPush: {
       outMedianS: median(t.outFresh),
       skopeoMedianS: median(t.skopeoFresh),
@@ -92,7 +112,53 @@ export async function runOutBench({ runs = 3, log = console.log } = {}) {
   log(
     `out-bench all blobs present: bin/out ${f(result.allBlobsPresent.outMedianS)} s, skopeo ${f(result.allBlobsPresent.skopeoMedianS)} s, ratio ${f(result.allBlobsPresent.ratio)}x (target < 1 s)`,
   );
+  log(
+    `out-bench fresh push, ${2 * OUT_DELAY_MS} ms RTT: bin/out ${f(delayed.outMedianS)} s, skopeo copy dir: ${f(delayed.skopeoMedianS)} s, ratio ${f(delayed.ratio)}x`,
+  );
   return result;
+}
+
+/**
+ * A fresh push of the realistic image through bench/delay-proxy.mjs (OUT_DELAY_MS each way):
+ * bin/out from its archive next to `skopeo copy dir: docker://`, each to a fresh registry.
+ */
+async function delayedPush(archive, runs) {
+  const dir = await ensureRealisticDir();
+  const t = { out: [], skopeo: [] };
+  for (let i = 0; i < runs; i++) {
+    const order = i % 2 ? ['out', 'skopeo'] : ['skopeo', 'out'];
+    for (const who of order) {
+      const registry = await startRegistry(join(WORK, 'registries', `delayed-${who}-${i}`));
+      const proxy = await startDelayProxy(registry.host, OUT_DELAY_MS);
+      try {
+        const repo = `${proxy.host}/bench/${who}`;
+        if (who === 'skopeo') {
+          const run = await timed('/usr/bin/skopeo', [
+            'copy',
+            '--quiet',
+            '--dest-tls-verify=false',
+            `dir:${dir}`,
+            `docker://${repo}:fresh`,
+          ]);
+          t.skopeo.push(run.seconds);
+        } else {
+          const run = await outPush(archive, repo, 'fresh');
+          JSON.parse(run.out);
+          t.out.push(run.seconds);
+        }
+      } finally {
+        await proxy.stop();
+        await registry.stop();
+      }
+    }
+  }
+  return {
+    delayMsEachWay: OUT_DELAY_MS,
+    outMedianS: median(t.out),
+    skopeoMedianS: median(t.skopeo),
+    ratio: median(t.out) / median(t.skopeo),
+    samples: t,
+  };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

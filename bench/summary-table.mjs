@@ -82,6 +82,24 @@ export function summaryRows(results) {
       '—',
     ]);
   }
+  const d = i?.delayed;
+  if (d) {
+    const rtt = `${2 * d.delayMsEachWay} ms round trip`;
+    rows.push([
+      `\`bin/in\` \`oci-layout\`, realistic image, ${rtt}`,
+      s(d.ociLayoutMedianS),
+      `\`skopeo copy docker:// dir:\` ${s(d.skopeoDirMedianS)}`,
+      ratio(d.ociLayoutRatio),
+      '—',
+    ]);
+    rows.push([
+      `\`bin/in\` rootfs, realistic image, ${rtt}`,
+      s(d.rootfsMedianS),
+      `\`skopeo copy docker:// dir:\` (no unpacking) ${s(d.skopeoDirMedianS)}`,
+      ratio(d.rootfsRatio),
+      '—',
+    ]);
+  }
   const o = results.out;
   if (o?.freshPush) {
     rows.push([
@@ -96,6 +114,15 @@ export function summaryRows(results) {
       s(o.allBlobsPresent.outMedianS),
       `\`skopeo copy oci-archive:\` ${s(o.allBlobsPresent.skopeoMedianS)}`,
       ratio(o.allBlobsPresent.ratio),
+      '—',
+    ]);
+  }
+  if (o?.delayed) {
+    rows.push([
+      `\`bin/out\`, realistic image, fresh repository, ${2 * o.delayed.delayMsEachWay} ms round trip`,
+      s(o.delayed.outMedianS),
+      `\`skopeo copy dir: docker://\` ${s(o.delayed.skopeoMedianS)}`,
+      ratio(o.delayed.ratio),
       '—',
     ]);
   }

@@ -31,8 +31,11 @@ export function blobProgress(blobs: readonly OutputBlob[], noun: string, options
 export class LayerDownload {
   private readonly progress: ProgressReporter;
   private readonly queue: OrderedBlobQueue;
+  private readonly logger: Logger;
+  private closed = false;
 
   constructor(layers: readonly OutputBlob[], openBlob: OpenBlob, spoolDir: string, options: DownloadOptions) {
+    this.logger = options.logger;
     this.progress = blobProgress(layers, 'layer', options);
     this.queue = new OrderedBlobQueue(
       layers,
@@ -51,7 +54,12 @@ export class LayerDownload {
     return this.queue.take(index);
   }
 
+  /** Stops what is still downloading; a second call does nothing. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const peak = this.queue.peakSpoolBufferedBytes;
+    if (peak > 0) this.logger.debug(`layers waiting for their turn held at most ${peak} bytes in memory`);
     this.queue.close();
     this.progress.stop();
   }
