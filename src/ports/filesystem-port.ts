@@ -23,6 +23,6 @@ export interface FilesystemPort {
 export class FilesystemError extends ResourceError {
   override readonly name: string = 'FilesystemError';
   constructor(message: string, options?: { cause?: unknown }) {
-    super('FILESYSTEM', message, options);
+    super(message, options);
   }
 }

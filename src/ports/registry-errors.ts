@@ -1,4 +1,4 @@
-import { ResourceError, type ErrorCode } from '../domain/errors';
+import { ResourceError } from '../domain/errors';
 
 /** One entry of a registry's `{"errors": [...]}` body (OCI distribution-spec error codes). */
 export interface RegistryDiagnostic {
@@ -30,8 +30,7 @@ export interface RegistryErrorDetails {
 
 /**
  * A failure while talking to a registry, or an answer we cannot use. The retry layer and the use
- * cases read the fields, never the message. TRANSITION: the string code goes away once every
- * thrower uses a subclass (issue 17).
+ * cases read the fields, never the message.
  */
 export class RegistryError extends ResourceError {
   override readonly name: string = 'RegistryError';
@@ -41,8 +40,8 @@ export class RegistryError extends ResourceError {
   readonly diagnostics: readonly RegistryDiagnostic[];
   readonly temporary: boolean;
   readonly retryAfterMs: number | undefined;
-  constructor(message: string, details: RegistryErrorDetails = {}, code: ErrorCode = 'REGISTRY') {
-    super(code, message, details.cause !== undefined ? { cause: details.cause } : undefined);
+  constructor(message: string, details: RegistryErrorDetails = {}) {
+    super(message, details.cause !== undefined ? { cause: details.cause } : undefined);
     this.method = details.method;
     this.url = details.url === undefined ? undefined : redactUrl(details.url);
     this.status = details.status;
@@ -68,17 +67,11 @@ export class RegistryError extends ResourceError {
 /** The repository, tag, manifest, blob or platform asked for does not exist. */
 export class NotFoundError extends RegistryError {
   override readonly name: string = 'NotFoundError';
-  constructor(message: string, details: RegistryErrorDetails = {}) {
-    super(message, details, 'NOT_FOUND');
-  }
 }
 
 /** The registry (or a credential provider) refused our credentials: 401/403 after a fresh token. */
 export class AuthenticationError extends RegistryError {
   override readonly name: string = 'AuthenticationError';
-  constructor(message: string, details: RegistryErrorDetails = {}) {
-    super(message, details, 'AUTHENTICATION');
-  }
 }
 
 /** A connection failure that outlived retries, TLS trust and handshake failures included. */
@@ -89,7 +82,7 @@ export class NetworkError extends RegistryError {
     message: string,
     details: RegistryErrorDetails = {},
   ) {
-    super(message, details, kind === 'tls-certificate' || kind === 'tls-handshake' ? 'TLS' : 'NETWORK');
+    super(message, details);
   }
 }
 
@@ -138,5 +131,5 @@ export function reworded(
   if (error instanceof NetworkError) return new NetworkError(error.kind, message, details);
   if (error instanceof NotFoundError) return new NotFoundError(message, details);
   if (error instanceof AuthenticationError) return new AuthenticationError(message, details);
-  return new RegistryError(message, details, error.code);
+  return new RegistryError(message, details);
 }

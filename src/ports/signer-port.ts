@@ -46,7 +46,6 @@ export class SigningError extends ResourceError {
     options?: { cause?: unknown },
   ) {
     super(
-      'REGISTRY',
       `${image.repositoryName}@${image.digest} was pushed, but ${signer} signing failed, so tag(s) ${unsignedTags.join(', ')} are unsigned: ${reason}`,
       { cause: options?.cause },
     );

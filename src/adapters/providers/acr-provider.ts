@@ -1,9 +1,9 @@
 import { inject, injectable, optional } from 'inversify';
-import { ConfigurationError, InvalidRequestError, ResourceError } from '../../domain/errors';
+import { ConfigurationError, InvalidRequestError, ResourceError, restated } from '../../domain/errors';
 import type { Credentials } from '../../ports/auth-port';
 import { Logger } from '../../ports/logger';
 import { RegistryAuthExchange, type RegistryAuthExchangeFactory } from '../../ports/registry-auth-exchange';
-import { AuthenticationError, NetworkError, NotFoundError, RegistryError } from '../../ports/registry-errors';
+import { AuthenticationError, RegistryError } from '../../ports/registry-errors';
 import type { ProviderGrant, ProviderRequest, RegistryProvider, StepTarget } from '../../ports/registry-provider';
 import { ACR_REFRESH_USER, acrTenant, exchangeForRefreshToken } from './acr/acr-exchange';
 import { azureCloudFor, type AzureCloud } from './acr/azure-cloud';
@@ -90,22 +90,9 @@ export class AcrProvider implements RegistryProvider {
  * was for: a refused exchange stays an AuthenticationError, an unreachable one a NetworkError.
  */
 function sameKind(error: ResourceError, message: string): ResourceError {
-  if (error instanceof RegistryError) {
-    const details = {
-      ...(error.method !== undefined ? { method: error.method } : {}),
-      ...(error.url !== undefined ? { url: error.url } : {}),
-      ...(error.status !== undefined ? { status: error.status } : {}),
-      diagnostics: error.diagnostics,
-      temporary: error.temporary,
-      cause: error,
-    };
-    if (error instanceof NetworkError) return new NetworkError(error.kind, message, details);
-    if (error instanceof NotFoundError) return new NotFoundError(message, details);
-    if (error instanceof AuthenticationError) return new AuthenticationError(message, details);
-    return new RegistryError(message, details);
+  if (error instanceof RegistryError || error instanceof ConfigurationError || error instanceof InvalidRequestError) {
+    return restated(error, message);
   }
-  if (error instanceof ConfigurationError) return new ConfigurationError(message, { cause: error });
-  if (error instanceof InvalidRequestError) return new InvalidRequestError(message);
   // Any other failure on the way to a refresh token means we could not log in.
   return new AuthenticationError(message, { cause: error });
 }

@@ -1,4 +1,4 @@
-import { ResourceError } from '../../domain/errors';
+import { type ResourceError, restated } from '../../domain/errors';
 import type { Logger } from '../../ports/logger';
 import { NetworkError, RegistryError, reworded, temporaryReason } from '../../ports/registry-errors';
 import { isDroppedConnection, TransportError } from './transport-error';
@@ -211,7 +211,7 @@ function giveUp(failure: TransientFailure, why: string): ResourceError {
  */
 function saying(final: ResourceError, message: string): ResourceError {
   if (final instanceof RegistryError) return reworded(final, message, { temporary: false });
-  return new ResourceError(final.code, message, { cause: final });
+  return restated(final, message);
 }
 
 /** The server named a time beyond our budget: waiting part of it is pointless, so say when to come back. */

@@ -4,6 +4,7 @@
  * and how long, after the retries, and the step deadline ends even a body that keeps moving.
  */
 import { Readable } from 'node:stream';
+import { NetworkError } from '../../../src/ports/registry-errors';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ResourceError } from '../../../src/domain/errors';
@@ -57,7 +58,7 @@ describe('a registry that never answers', { timeout: 15_000 }, () => {
     const { client, logger } = makeClient(fast);
     const started = Date.now();
     const error = await failure(client.getManifest(repoOf(s), 'v1'));
-    expect(error.code).toBe('NETWORK');
+    expect(error).toBeInstanceOf(NetworkError);
     expect(error.message).toBe(
       `fetching manifest v1 of ${s.host}/hung/repo failed: ${s.url} sent no answer within 0.3s (after 2 attempts)`,
     );
@@ -86,7 +87,7 @@ describe('a registry that never answers', { timeout: 15_000 }, () => {
     });
     const { client } = makeClient(fast);
     const error = await failure(client.listTags(repoOf(s)));
-    expect(error.code).toBe('NETWORK');
+    expect(error).toBeInstanceOf(NetworkError);
     expect(error.message).toBe(
       `fetching a token for ${s.host}/hung/repo from ${s.url} failed: ${s.url} sent no answer within 0.3s (after 2 attempts)`,
     );

@@ -103,7 +103,7 @@ describe.concurrent('rate limits in the in/out steps, against the real registry'
     // loose because the suite shares two cores (1.2 s was seen under full load).
     expect(Date.now() - started).toBeLessThan(4_000);
     expect(error).toMatchObject({
-      code: 'REGISTRY',
+      name: 'RegistryError',
       message: expect.stringMatching(
         new RegExp(
           `^fetching manifest v1 of ${proxy.host}/${REPO} failed: HTTP 429 \\(TOOMANYREQUESTS: slow down\\); the rate limit resets at \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ \\(in 7200 s\\), beyond the retry budget \\(${LEFT} left\\)$`,

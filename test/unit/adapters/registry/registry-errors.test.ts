@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ResourceError } from '../../../../src/domain/errors';
 import {
   AuthenticationError,
   NetworkError,
@@ -18,12 +19,14 @@ describe('RegistryError', () => {
     expect(redactUrl(new URL('http://127.0.0.1:5000/v2/?scope=repository:a:pull'))).toBe('http://127.0.0.1:5000/v2/');
   });
 
-  it('takes its code from its class, TLS from the kind of a network failure', () => {
-    expect(new NotFoundError('x').code).toBe('NOT_FOUND');
-    expect(new AuthenticationError('x').code).toBe('AUTHENTICATION');
-    expect(new NetworkError('reset', 'x').code).toBe('NETWORK');
-    expect(new NetworkError('tls-certificate', 'x').code).toBe('TLS');
-    expect(new RegistryError('x')).toMatchObject({ code: 'REGISTRY', diagnostics: [], temporary: false });
+  it('tells failures apart by class only: each kind is a RegistryError and a ResourceError, with no code', () => {
+    for (const error of [new NotFoundError('x'), new AuthenticationError('x'), new NetworkError('reset', 'x')]) {
+      expect(error).toBeInstanceOf(RegistryError);
+      expect(error).toBeInstanceOf(ResourceError);
+      expect(error).not.toHaveProperty('code');
+    }
+    expect(new NetworkError('tls-certificate', 'x')).toMatchObject({ name: 'NetworkError', kind: 'tls-certificate' });
+    expect(new RegistryError('x')).toMatchObject({ name: 'RegistryError', diagnostics: [], temporary: false });
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NotFoundError, RegistryError } from '../../../../src/ports/registry-errors';
 import { ResourceError } from '../../../../src/domain/errors';
 import {
   backoffDelay,
@@ -11,7 +12,7 @@ import { fakeRetryClock } from './fake-retry-clock';
 import { memoryLogger } from './support';
 
 const transient = (reason: string, retryAfterMs?: number): TransientFailure =>
-  new TransientFailure(reason, new ResourceError('REGISTRY', `fetching x failed: ${reason}`), retryAfterMs);
+  new TransientFailure(reason, new RegistryError(`fetching x failed: ${reason}`), retryAfterMs);
 
 describe('retry policy', () => {
   it('classifies statuses: gateway family and 429 retry, client errors do not', () => {
@@ -76,7 +77,7 @@ describe('retry policy', () => {
       .catch((e: unknown) => e);
     expect(calls).toBe(3);
     expect(error).toBeInstanceOf(ResourceError);
-    expect((error as ResourceError).code).toBe('REGISTRY');
+    expect(error).toBeInstanceOf(RegistryError);
     expect((error as ResourceError).message).toBe('fetching x failed: HTTP 502 (after 3 attempts)');
   });
 
@@ -125,7 +126,7 @@ describe('retry policy', () => {
       fakeRetryClock(),
     );
     let calls = 0;
-    const permanent = new ResourceError('NOT_FOUND', 'gone');
+    const permanent = new NotFoundError('gone');
     await expect(policy.run('x', () => (calls++, Promise.reject(permanent)))).rejects.toBe(permanent);
     expect(calls).toBe(1);
   });

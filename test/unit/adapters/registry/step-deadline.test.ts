@@ -29,7 +29,7 @@ describe('stepDeadlineFrom', () => {
     for (const value of ['soon', '-5', '1.5h', '10 m']) {
       expect(() => stepDeadlineFrom({ REGISTRY_IMAGE_STEP_TIMEOUT: value })).toThrow(
         expect.objectContaining({
-          code: 'CONFIGURATION',
+          name: 'ConfigurationError',
           message: `REGISTRY_IMAGE_STEP_TIMEOUT="${value}" is not a duration (use seconds, or e.g. 90s, 45m, 2h, 1h30m; 0 for none)`,
         }),
       );

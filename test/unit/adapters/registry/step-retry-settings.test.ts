@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NetworkError, RegistryError } from '../../../../src/ports/registry-errors';
 import { ResourceError } from '../../../../src/domain/errors';
 import {
   DEFAULT_RETRY,
@@ -21,22 +22,19 @@ const HOUR = 60 * MINUTE;
 const rateLimited = (retryAfterMs?: number): TransientFailure =>
   new TransientFailure(
     'HTTP 429 (TOOMANYREQUESTS: slow down)',
-    new ResourceError(
-      'REGISTRY',
-      'fetching manifest v1 of r.example/app failed: HTTP 429 (TOOMANYREQUESTS: slow down)',
-    ),
+    new RegistryError('fetching manifest v1 of r.example/app failed: HTTP 429 (TOOMANYREQUESTS: slow down)'),
     retryAfterMs,
     429,
   );
 const unavailable = (): TransientFailure =>
-  new TransientFailure('HTTP 503', new ResourceError('REGISTRY', 'fetching x failed: HTTP 503'), undefined, 503);
+  new TransientFailure('HTTP 503', new RegistryError('fetching x failed: HTTP 503'), undefined, 503);
 
 /** A connection failure as the retry schedule sees it. */
 function connectionFailure(error: Error): TransientFailure {
   const failure = classifyTransportError(error);
   return new TransientFailure(
     failure.message,
-    new ResourceError('NETWORK', `fetching x failed: ${failure.message}`, { cause: failure }),
+    new NetworkError(failure.kind, `fetching x failed: ${failure.message}`, { cause: failure }),
   );
 }
 
@@ -169,7 +167,7 @@ describe('retry policy with a step budget', () => {
     expect(tries).toBe(1);
     expect(clock.slept).toEqual([]);
     expect(logger.warnings).toEqual([]);
-    expect((error as ResourceError).code).toBe('REGISTRY');
+    expect(error).toBeInstanceOf(RegistryError);
     expect((error as ResourceError).message).toBe(
       'fetching manifest v1 of r.example/app failed: HTTP 429 (TOOMANYREQUESTS: slow down); the rate limit resets at 2026-12-01T11:58:00Z (in 7200 s), beyond the retry budget (2m left)',
     );

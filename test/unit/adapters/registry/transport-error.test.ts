@@ -1,10 +1,10 @@
 import http from 'node:http';
+import { NetworkError } from '../../../../src/ports/registry-errors';
 import http2 from 'node:http2';
 import net, { type AddressInfo } from 'node:net';
 import { finished, PassThrough } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { ResourceError } from '../../../../src/domain/errors';
 import { TransientFailure } from '../../../../src/adapters/registry/retry-policy';
 import { classifyTransportError, isDroppedConnection } from '../../../../src/adapters/registry/transport-error';
 
@@ -84,7 +84,7 @@ const asTransient = (error: Error): TransientFailure => {
   const failure = classifyTransportError(error);
   return new TransientFailure(
     failure.message,
-    new ResourceError('NETWORK', `x failed: ${failure.message}`, { cause: failure }),
+    new NetworkError(failure.kind, `x failed: ${failure.message}`, { cause: failure }),
   );
 };
 
