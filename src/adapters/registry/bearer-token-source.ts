@@ -3,7 +3,7 @@ import type { Credentials } from '../../ports/auth-port';
 import type { Logger } from '../../ports/logger';
 import { AuthenticationError, NetworkError, RegistryError, redactUrl } from '../../ports/registry-errors';
 import type { Exchange } from './exchange';
-import { readBody, readErrorBody } from './http-transport';
+import { readBody, readErrorBody } from './http-body';
 import { describeErrorBody, parseDiagnostics } from './registry-error-body';
 import { isRetryableStatus, parseRetryAfter, type RetryPolicy } from './retry-policy';
 import { classifyTransportError } from './transport-error';

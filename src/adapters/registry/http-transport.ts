@@ -1,14 +1,12 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent, type AgentOptions as HttpsAgentOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { PassThrough, pipeline, Readable } from 'node:stream';
 import axios, { type AxiosInstance } from 'axios';
-import { ForwardingAgent, proxyRefusal, TunnelingAgent } from './proxy-agent';
-import { proxyEnvironment, proxyFor, type ProxyEnvironment, type ProxyServer } from './proxy-environment';
+import { proxyRefusal } from './proxy-agent';
+import type { ProxyEnvironment } from './proxy-environment';
 import type { Exchange } from './exchange';
 import { duration } from './retry-policy';
-import { Semaphore } from './semaphore';
 import { StepDeadlineError, type StepDeadline } from './step-deadline';
+import { TransportAgents } from './transport-agents';
 import { classifyTransportError, TransportError } from './transport-error';
 
 /**
@@ -35,14 +33,13 @@ export interface HttpResponse {
   readonly url: URL;
   /** Lower-case names; repeated headers joined with ", " as Node does. */
   readonly headers: Readonly<Record<string, string>>;
-  /** Must be read to the end or destroyed: it holds a concurrency slot until it closes. */
+  /** Must be read to the end or destroyed: it holds a connection (and a concurrency slot) until it closes. */
   readonly body: Readable;
 }
 
 export interface HttpTransportOptions {
   /** Trust list for HTTPS, or undefined for Node's defaults. */
   readonly ca: string[] | undefined;
-  readonly concurrency: number;
   /**
    * Idle time allowed while connecting or sending; time allowed for the response headers once the
    * request is sent; window in which a body must bring MIN_BYTES_PER_WINDOW bytes.
@@ -54,35 +51,23 @@ export interface HttpTransportOptions {
   readonly proxy?: ProxyEnvironment;
 }
 
-interface Route {
-  readonly httpAgent: HttpAgent;
-  readonly httpsAgent: HttpsAgent;
-  readonly proxy: ProxyServer | undefined;
-}
-
 /**
- * One HTTP exchange on axios, nothing more: no auth, no retries, no redirects, no user agent
- * (each is a wrapper above, see registry-transport-stack.ts). Proxies and TLS trust are
- * properties of its agents, so they live here. Keep-alive agents are shared for the run; a semaphore bounds exchanges in flight,
- * each holding its slot until its response body closes. Proxies (HTTPS_PROXY, HTTP_PROXY,
- * NO_PROXY) are chosen per URL and applied by our own agents, never by axios.
+ * One HTTP exchange on axios, nothing more: no auth, no retries, no redirects, no user agent, no
+ * concurrency bound (each is a wrapper above, see registry-transport-stack.ts). What it owns is
+ * the exchange's time: a deadline for the answer's headers, an upload that may only stall so
+ * long, a body that must keep bringing bytes, and the step's deadline over all of it. Where the
+ * bytes go (TLS trust, proxies) is TransportAgents'.
  */
 export class HttpTransport implements Exchange {
   private readonly client: AxiosInstance;
-  private readonly httpAgent: HttpAgent;
-  private readonly httpsAgent: HttpsAgent;
-  private readonly insecureHttpsAgent: HttpsAgent;
-  private readonly proxies: ProxyEnvironment;
-  /** Agents through a proxy, made on first use: `forward`, `tunnel`, `tunnel-insecure`. */
-  private readonly proxyAgents = new Map<string, HttpAgent>();
-  private readonly slots: Semaphore;
+  private readonly agents: TransportAgents;
 
   constructor(private readonly options: HttpTransportOptions) {
-    this.proxies = options.proxy ?? proxyEnvironment(process.env);
-    this.httpAgent = new HttpAgent({ keepAlive: true });
-    this.httpsAgent = new HttpsAgent({ keepAlive: true, ...this.trust(false) });
-    this.insecureHttpsAgent = new HttpsAgent({ keepAlive: true, ...this.trust(true) });
-    this.slots = new Semaphore(options.concurrency);
+    this.agents = new TransportAgents({
+      ca: options.ca,
+      timeoutMs: options.timeoutMs,
+      ...(options.proxy ? { proxy: options.proxy } : {}),
+    });
     this.client = axios.create({
       adapter: 'http',
       // Redirects are followed by the caller, which decides per hop which headers may travel.
@@ -99,14 +84,9 @@ export class HttpTransport implements Exchange {
     });
   }
 
-  get slotsInUse(): number {
-    return this.slots.inUse;
-  }
-
   async exchange(request: HttpRequest): Promise<HttpResponse> {
     const deadline = this.options.deadline;
     if (deadline && Date.now() >= deadline.atMs) throw new StepDeadlineError(deadline);
-    const release = await this.slots.acquire();
     const origin = request.url.origin;
     const ms = this.options.timeoutMs;
     // Our own timers, not axios's `timeout`: its wall clock runs from the start of the request,
@@ -158,7 +138,7 @@ export class HttpTransport implements Exchange {
       ) {
         headers['Content-Length'] ??= '0';
       }
-      const route = this.route(request);
+      const route = this.agents.route(request.url, request.insecure === true);
       const response = await this.client.request<IncomingMessage>({
         method: request.method,
         url: request.url.toString(),
@@ -182,67 +162,17 @@ export class HttpTransport implements Exchange {
         if (value === undefined || value === null) continue;
         plain[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
       }
-      if (body.closed || body.destroyed) release();
-      else {
-        body.once('close', release);
-        body.once('error', release);
-        body.once('end', release);
-      }
       this.watchBody(body, origin);
       return { status: response.status, statusText: response.statusText ?? '', url: request.url, headers: plain, body };
     } catch (error) {
       settled = true;
       timers.forEach(clearTimeout);
-      release();
       const reason: unknown = abort.signal.reason;
       if (abort.signal.aborted && (reason instanceof StepDeadlineError || reason instanceof TransportError))
         throw reason;
       const failure = classifyTransportError(error);
       throw failure;
     }
-  }
-
-  private trust(insecure: boolean): HttpsAgentOptions {
-    if (insecure) return { rejectUnauthorized: false };
-    return this.options.ca ? { ca: this.options.ca } : {};
-  }
-
-  private route(request: HttpRequest): Route {
-    const direct: Route = {
-      httpAgent: this.httpAgent,
-      httpsAgent: request.insecure ? this.insecureHttpsAgent : this.httpsAgent,
-      proxy: undefined,
-    };
-    const proxy = proxyFor(this.proxies, request.url);
-    if (!proxy) return direct;
-    if (request.url.protocol === 'http:') {
-      return {
-        ...direct,
-        httpAgent: this.proxyAgent('forward', () => new ForwardingAgent(proxy, { keepAlive: true }, this.options.ca)),
-        proxy,
-      };
-    }
-    const insecure = request.insecure === true;
-    const tunnel = this.proxyAgent(
-      insecure ? 'tunnel-insecure' : 'tunnel',
-      () =>
-        new TunnelingAgent(
-          proxy,
-          this.options.timeoutMs,
-          { keepAlive: true, ...this.trust(insecure) },
-          this.options.ca,
-        ),
-    );
-    return { ...direct, httpsAgent: tunnel as HttpsAgent, proxy };
-  }
-
-  private proxyAgent(key: string, make: () => HttpAgent): HttpAgent {
-    let agent = this.proxyAgents.get(key);
-    if (!agent) {
-      agent = make();
-      this.proxyAgents.set(key, agent);
-    }
-    return agent;
   }
 
   /**
@@ -287,75 +217,6 @@ export class HttpTransport implements Exchange {
   }
 
   close(): void {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
-    this.insecureHttpsAgent.destroy();
-    for (const agent of this.proxyAgents.values()) agent.destroy();
+    this.agents.close();
   }
-}
-
-/**
- * Read a whole (small) body, refusing more than `limit` bytes so a hostile peer cannot fill
- * memory: a larger Content-Length is refused unread, and a body that runs past the cap is cut
- * (its socket destroyed) at the first chunk beyond it.
- */
-export async function readBody(response: HttpResponse, limit: number): Promise<Buffer> {
-  const tooLarge = (): TransportError =>
-    new TransportError('other', 'EBODYTOOLARGE', `the answer exceeds ${limit} bytes (the ${byteSize(limit)} cap)`);
-  const declared = Number(response.headers['content-length'] ?? 'NaN');
-  if (Number.isFinite(declared) && declared > limit) {
-    response.body.destroy();
-    throw tooLarge();
-  }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  try {
-    for await (const chunk of response.body) {
-      const buffer = chunk as Buffer;
-      total += buffer.length;
-      if (total > limit) {
-        response.body.destroy();
-        throw tooLarge();
-      }
-      chunks.push(buffer);
-    }
-  } catch (error) {
-    throw classifyTransportError(error);
-  }
-  return Buffer.concat(chunks);
-}
-
-/** `4 MiB`, `64 KiB`, `100 bytes`. */
-export function byteSize(bytes: number): string {
-  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
-  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
-  return `${bytes} bytes`;
-}
-
-/** Error answers are read for their message only. */
-export const ERROR_BODY_LIMIT = 64 * 1024;
-
-/** Read up to `limit` bytes of an error body for its message, then let the connection go. */
-export async function readErrorBody(response: HttpResponse, limit = ERROR_BODY_LIMIT): Promise<Buffer | undefined> {
-  try {
-    return await readBody(response, limit);
-  } catch {
-    response.body.destroy();
-    return undefined;
-  }
-}
-
-/** Throw a body away; small bodies are drained so the keep-alive connection can be reused. */
-export function discard(response: HttpResponse): void {
-  const length = Number(response.headers['content-length'] ?? 'NaN');
-  if (Number.isFinite(length) && length <= 64 * 1024) {
-    response.body.on('error', () => undefined);
-    response.body.resume();
-  } else {
-    response.body.destroy();
-  }
-}
-
-export function isReadable(value: unknown): value is Readable {
-  return value instanceof Readable;
 }

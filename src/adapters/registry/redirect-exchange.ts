@@ -1,6 +1,7 @@
 import { NotFoundError, RegistryError, redactUrl, type RegistryErrorDetails } from '../../ports/registry-errors';
 import type { RegistryExchange, RegistryRequest } from './exchange';
-import { discard, type HttpResponse } from './http-transport';
+import { type HttpResponse } from './http-transport';
+import { discard } from './http-body';
 import { answerFacts } from './registry-answer-error';
 import { isRetryableStatus } from './retry-policy';
 

@@ -5,7 +5,8 @@ import {
   renderHttpFailure,
   type RegistryErrorDetails,
 } from '../../ports/registry-errors';
-import { readErrorBody, type HttpRequest, type HttpResponse } from './http-transport';
+import { type HttpRequest, type HttpResponse } from './http-transport';
+import { readErrorBody } from './http-body';
 import { describeErrorBody, parseDiagnostics } from './registry-error-body';
 import { parseRetryAfter } from './retry-policy';
 

@@ -1,6 +1,6 @@
 import { inject, injectable } from 'inversify';
 import type { FormAnswer, AuthChallenge, RegistryAuthExchange } from '../../ports/registry-auth-exchange';
-import { readBody } from './http-transport';
+import { readBody } from './http-body';
 import { RegistryClientOptions, resolveRegistryClientOptions } from './registry-client-options';
 import { apiHost } from './registry-endpoints';
 import { registryTransportStack, type RegistryTransportStack } from './registry-transport-stack';

@@ -10,7 +10,8 @@ import type { BlobRef, ManifestContent, ManifestHead, PushBlobOptions, RegistryP
 import type { ReferrersPort } from '../../ports/referrers-port';
 import { NetworkError, NotFoundError, RegistryError, redactUrl, temporaryReason } from '../../ports/registry-errors';
 import { BlobUploader } from './blob-upload';
-import { discard, readBody, type HttpResponse } from './http-transport';
+import { type HttpResponse } from './http-transport';
+import { discard, readBody } from './http-body';
 import { nextLink } from './link-header';
 import { RegistryClientOptions, resolveRegistryClientOptions } from './registry-client-options';
 import { RegistryCalls, type RegistryCall } from './registry-request';

@@ -2,7 +2,7 @@ import { DOCKER_HUB, DOCKER_HUB_API_HOST, registryHostname } from '../../domain/
 import type { Logger } from '../../ports/logger';
 import { NetworkError, RegistryError, redactUrl } from '../../ports/registry-errors';
 import type { Exchange } from './exchange';
-import { discard } from './http-transport';
+import { discard } from './http-body';
 import { unreachable } from './network-error-exchange';
 import { mayUsePlainHttp } from './plain-http-hosts';
 import { isRetryableStatus, type RetryPolicy, parseRetryAfter } from './retry-policy';

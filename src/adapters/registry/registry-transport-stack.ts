@@ -1,4 +1,5 @@
 import { AuthExchange } from './auth-exchange';
+import { ConcurrencyExchange } from './concurrency-exchange';
 import { BearerTokenSource } from './bearer-token-source';
 import { DebugLogExchange } from './debug-log-exchange';
 import { EndpointExchange } from './endpoint-exchange';
@@ -25,7 +26,7 @@ export interface RegistryTransportStack {
   /** The policy whole operations run under when a streamed body rules out per-request retries. */
   readonly retry: RetryPolicy;
   readonly endpoints: RegistryEndpoints;
-  /** Exchanges (and open bodies) in flight on the default transport; 0 with a swapped-in one. */
+  /** Exchanges (and open bodies) in flight. */
   slotsInUse(): number;
   /** Idle keep-alive connections go, so the process can exit promptly. */
   close(): void;
@@ -42,7 +43,8 @@ export interface RegistryTransportStack {
  *   NetworkErrorExchange failures below HTTP become NetworkErrors (TLS explained)
  *   DebugLogExchange     one redacted debug line per exchange
  *   UserAgentExchange    our User-Agent
- *   inner                HttpTransport (proxies, TLS trust, timeouts, concurrency), or
+ *   ConcurrencyExchange  at most `concurrency` exchanges in flight, open bodies included
+ *   inner                HttpTransport (timeouts; TransportAgents: proxies, TLS trust), or
  *                        `options.transport` (a test's fake, the bench's delay proxy)
  *
  * Pings (RegistryEndpoints) and token fetches (BearerTokenSource) go through the plain-HTTP part
@@ -55,12 +57,12 @@ export function registryTransportStack(settings: ResolvedRegistryClientOptions):
     settings.transport ??
     (transport = new HttpTransport({
       ca: tlsTrust(settings.caCerts),
-      concurrency: settings.concurrency,
       timeoutMs: settings.timeoutMs,
       ...(deadline ? { deadline } : {}),
     }));
   const retrySettings: RetrySettings = { ...settings.retry, ...(deadline ? { deadlineAtMs: deadline.atMs } : {}) };
-  const http = new DebugLogExchange(new UserAgentExchange(inner, settings.userAgent), logger);
+  const bounded = new ConcurrencyExchange(inner, settings.concurrency);
+  const http = new DebugLogExchange(new UserAgentExchange(bounded, settings.userAgent), logger);
   const retry = new RetryPolicy(retrySettings, logger);
   const endpoints = new RegistryEndpoints(http, retry, logger, settings.insecureRegistries);
   const authenticator = new RegistryAuthenticator(settings.auth, new BearerTokenSource(http, retry, logger));
@@ -77,7 +79,7 @@ export function registryTransportStack(settings: ResolvedRegistryClientOptions):
     anonymous: new RetryExchange(new EndpointExchange(redirects, endpoints), retry),
     retry,
     endpoints,
-    slotsInUse: () => transport?.slotsInUse ?? 0,
+    slotsInUse: () => bounded.inUse,
     close: () => transport?.close(),
   };
 }

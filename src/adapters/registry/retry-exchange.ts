@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { NetworkError, RegistryError, redactUrl } from '../../ports/registry-errors';
 import type { RegistryExchange, RegistryRequest } from './exchange';
-import { readBody, type HttpResponse } from './http-transport';
+import { type HttpResponse } from './http-transport';
+import { readBody } from './http-body';
 import { temporaryAnswerError } from './registry-answer-error';
 import { isRetryableStatus, type RetryPolicy } from './retry-policy';
 import { classifyTransportError } from './transport-error';

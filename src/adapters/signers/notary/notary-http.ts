@@ -5,6 +5,7 @@ import axios, { type AxiosInstance } from 'axios';
 import { isLoopbackRegistry } from '../../../domain/image-reference';
 import type { Logger } from '../../../ports/logger';
 import { BearerTokenSource, principal } from '../../registry/bearer-token-source';
+import { ConcurrencyExchange } from '../../registry/concurrency-exchange';
 import { HttpTransport } from '../../registry/http-transport';
 import { UserAgentExchange } from '../../registry/user-agent-exchange';
 import { DEFAULT_RETRY, isRetryableStatus, RetryPolicy, TransientFailure } from '../../registry/retry-policy';
@@ -73,8 +74,9 @@ export class NotaryHttpClient {
       transformResponse: [(data: unknown) => data],
     });
     this.retry = new RetryPolicy(DEFAULT_RETRY, logger);
-    this.tokenTransport = new HttpTransport({ ca: settings.ca, concurrency: 2, timeoutMs });
-    this.tokens = new BearerTokenSource(new UserAgentExchange(this.tokenTransport, userAgent), this.retry, logger);
+    this.tokenTransport = new HttpTransport({ ca: settings.ca, timeoutMs });
+    const tokenExchange = new UserAgentExchange(new ConcurrencyExchange(this.tokenTransport, 2), userAgent);
+    this.tokens = new BearerTokenSource(tokenExchange, this.retry, logger);
   }
 
   private url(suffix: string): URL {

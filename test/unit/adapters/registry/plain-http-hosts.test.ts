@@ -50,7 +50,7 @@ describe('mayUsePlainHttp (go-containerregistry name.Registry.Scheme)', () => {
 class PlainHttpOnlyTransport extends HttpTransport {
   readonly urls: string[] = [];
   constructor() {
-    super({ ca: undefined, concurrency: 1, timeoutMs: 1000, proxy: NO_PROXY_ENVIRONMENT });
+    super({ ca: undefined, timeoutMs: 1000, proxy: NO_PROXY_ENVIRONMENT });
   }
   override exchange(request: HttpRequest): Promise<HttpResponse> {
     this.urls.push(request.url.toString());

@@ -7,7 +7,7 @@ import { memoryLogger } from '../../../support/memory-logger';
 import { fakeRetryClock } from './fake-retry-clock';
 import { context, errors, FakeExchange, request, type Script } from './fake-exchange';
 import { NetworkErrorExchange } from '../../../../src/adapters/registry/network-error-exchange';
-import { readBody } from '../../../../src/adapters/registry/http-transport';
+import { readBody } from '../../../../src/adapters/registry/http-body';
 
 const MANIFEST = 'https://registry.test/v2/team/app/manifests/v1';
 
