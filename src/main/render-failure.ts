@@ -1,5 +1,5 @@
 import { ResourceError } from '../domain/errors';
-import { RegistryError } from '../ports/registry-errors';
+import { NetworkError, RegistryError } from '../ports/registry-errors';
 import { redactSecrets } from '../adapters/logging/stderr-logger';
 
 /** `user:password@` in any URL a library echoed back. */
@@ -36,4 +36,37 @@ function describe(error: unknown): string {
  */
 export function renderFailure(error: unknown, secrets: readonly string[] = []): string {
   return oneLine(redactSecrets(describe(error), secrets).replace(URL_USERINFO, '$1***@'));
+}
+
+/** The first RegistryError in the cause chain: a SigningError or a restated failure wraps one. */
+function registryCause(error: unknown): RegistryError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 8; depth++) {
+    if (current instanceof RegistryError) return current;
+    current = current.cause;
+  }
+  return undefined;
+}
+
+/**
+ * The registry failure's fields as one line (`REGISTRY_IMAGE_TRACE=1`): class, method, redacted
+ * URL, status, the registry's diagnostics, whether it was temporary, and a network failure's kind.
+ * Undefined when no registry exchange is behind the error.
+ */
+export function renderFailureFields(error: unknown, secrets: readonly string[] = []): string | undefined {
+  const failure = registryCause(error);
+  if (failure === undefined) return undefined;
+  const fields = [
+    failure.name,
+    ...(failure instanceof NetworkError ? [`kind=${failure.kind}`] : []),
+    ...(failure.method !== undefined ? [`method=${failure.method}`] : []),
+    ...(failure.url !== undefined ? [`url=${failure.url}`] : []),
+    ...(failure.status !== undefined ? [`status=${failure.status}`] : []),
+    ...(failure.diagnostics.length > 0
+      ? [`diagnostics=${JSON.stringify(failure.diagnostics.map((d) => ({ code: d.code, message: d.message })))}`]
+      : []),
+    `temporary=${failure.temporary}`,
+    ...(failure.retryAfterMs !== undefined ? [`retryAfterMs=${failure.retryAfterMs}`] : []),
+  ];
+  return `failure fields: ${oneLine(redactSecrets(fields.join(' '), secrets).replace(URL_USERINFO, '$1***@'))}`;
 }

@@ -1,7 +1,7 @@
 import { constants } from 'node:os';
 import { redactSecrets } from '../adapters/logging/stderr-logger';
 import { removeIncomplete } from '../adapters/incomplete-paths';
-import { renderFailure } from './render-failure';
+import { renderFailure, renderFailureFields } from './render-failure';
 
 export interface EntrypointContext {
   /** The whole request text from stdin. */
@@ -24,8 +24,8 @@ export interface StepOutcome {
 
 /**
  * The Concourse script contract without the process: the JSON response on stdout and exit 0,
- * or one readable line on stderr, nothing on stdout and exit 1. `trace` adds the stack after
- * that line (REGISTRY_IMAGE_TRACE=1). Never throws; tests call it in-process.
+ * or one readable line on stderr, nothing on stdout and exit 1. `trace` adds the registry
+ * failure's fields and the stack after that line (REGISTRY_IMAGE_TRACE=1). Never throws; tests call it in-process.
  */
 export async function executeStep(
   name: string,
@@ -42,8 +42,10 @@ export async function executeStep(
     return { code: 0, stdout: `${JSON.stringify(result)}\n`, stderr: '' };
   } catch (error) {
     let stderr = `${name}: ${renderFailure(error, secrets)}\n`;
-    if (input.trace === true && error instanceof Error && error.stack) {
-      stderr += `${redactSecrets(error.stack, secrets)}\n`;
+    if (input.trace === true) {
+      const fields = renderFailureFields(error, secrets);
+      if (fields !== undefined) stderr += `${fields}\n`;
+      if (error instanceof Error && error.stack) stderr += `${redactSecrets(error.stack, secrets)}\n`;
     }
     return { code: 1, stdout: '', stderr };
   }

@@ -4,7 +4,18 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { removeIncomplete, trackIncomplete } from '../../../src/adapters/incomplete-paths';
 import { InvalidRequestError } from '../../../src/domain/errors';
-import { executeStep } from '../../../src/main/run-entrypoint';
+import { executeStep, type Step } from '../../../src/main/run-entrypoint';
+import { AuthenticationError } from '../../../src/ports/registry-errors';
+import { SigningError } from '../../../src/ports/signer-port';
+
+const image = {
+  repository: { registry: 'registry.test', path: 'team/app' },
+  repositoryName: 'registry.test/team/app',
+  tags: ['v1'],
+  digest: 'sha256:abc',
+  size: 10,
+  mediaType: 'application/vnd.oci.image.manifest.v1+json',
+};
 
 describe('executeStep (the entrypoint contract, in-process)', () => {
   it('prints the response as one JSON line on stdout and exits 0', async () => {
@@ -36,6 +47,39 @@ describe('executeStep (the entrypoint contract, in-process)', () => {
     const traced = await executeStep('out', fail, { stdin: '', args: [], trace: true });
     expect(traced.stderr.split('\n')[0]).toBe('out: unexpected error: x is not a function');
     expect(traced.stderr).toMatch(/^\s+at /m);
+  });
+
+  it('with trace, prints the registry failure fields (redacted) between the line and the stack', async () => {
+    const fail: Step = (ctx) => {
+      ctx.registerSecrets(['s3cr3t']);
+      const cause = new AuthenticationError('pushing registry.test/team/app:v1 was refused', {
+        method: 'PUT',
+        url: 'https://bob:s3cr3t@registry.test/v2/team/app/manifests/v1?token=s3cr3t',
+        status: 403,
+        diagnostics: [{ code: 'DENIED', message: 'requested access to the resource is denied' }],
+      });
+      return Promise.reject(new SigningError('cosign', image, ['v1'], cause.message, { cause }));
+    };
+    const plain = await executeStep('out', fail, { stdin: '', args: [] });
+    expect(plain.stderr.split('\n')).toHaveLength(2);
+    const traced = await executeStep('out', fail, { stdin: '', args: [], trace: true });
+    const lines = traced.stderr.split('\n');
+    expect(lines[0]).toBe(plain.stderr.trimEnd());
+    expect(lines[1]).toBe(
+      'failure fields: AuthenticationError method=PUT url=https://registry.test/v2/team/app/manifests/v1 status=403 ' +
+        'diagnostics=[{"code":"DENIED","message":"requested access to the resource is denied"}] temporary=false',
+    );
+    expect(traced.stderr).not.toContain('s3cr3t');
+    expect(lines[2]).toMatch(/^SigningError: /);
+  });
+
+  it('with trace, prints no fields line for a failure with no registry exchange behind it', async () => {
+    const traced = await executeStep('in', () => Promise.reject(new InvalidRequestError('bad')), {
+      stdin: '',
+      args: [],
+      trace: true,
+    });
+    expect(traced.stderr).not.toContain('failure fields');
   });
 });
 
