@@ -110,6 +110,12 @@ await build({
   outExtension: { '.js': '.mjs' },
   sourcemap: 'linked',
   legalComments: 'none',
+  // `check` starts once a minute per resource: a minified bundle is parsed and compiled faster and
+  // holds less (measured A/B, 21 interleaved cold checks, Node 20: 206 → 189 ms CPU, 51.0 → 50.1 MiB
+  // peak RSS). keepNames keeps class and function names (error names, stack frames); the linked
+  // source map gives the original positions (REGISTRY_IMAGE_TRACE=1 turns it on).
+  minify: true,
+  keepNames: true,
   external: ['@aws-sdk/*', 'google-auth-library', '@azure/identity', 're2js'],
   // CommonJS dependencies (axios' deps, tar) call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },

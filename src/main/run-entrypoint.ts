@@ -90,6 +90,7 @@ function exitOnAbort(name: string): void {
 /** The real process around `executeStep`: stdin, argv, stdout/stderr, the exit code and signals. */
 export async function runEntrypoint(name: string, step: Step): Promise<void> {
   exitOnAbort(name);
+  const trace = process.env.REGISTRY_IMAGE_TRACE === '1';
   let stdin: string;
   try {
     stdin = await readStdin();
@@ -101,7 +102,7 @@ export async function runEntrypoint(name: string, step: Step): Promise<void> {
   const outcome = await executeStep(name, step, {
     stdin,
     args: process.argv.slice(2),
-    trace: process.env.REGISTRY_IMAGE_TRACE === '1',
+    trace,
   });
   if (outcome.stdout !== '') await writeAndFlush(process.stdout, outcome.stdout);
   if (outcome.stderr !== '') process.stderr.write(outcome.stderr);
