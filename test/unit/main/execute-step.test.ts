@@ -7,15 +7,9 @@ import { InvalidRequestError } from '../../../src/domain/errors';
 import { executeStep, type Step } from '../../../src/main/run-entrypoint';
 import { AuthenticationError } from '../../../src/ports/registry-errors';
 import { SigningError } from '../../../src/ports/signer-port';
+import { PUSHED_IMAGE } from '../../support/pushed-image';
 
-const image = {
-  repository: { registry: 'registry.test', path: 'team/app' },
-  repositoryName: 'registry.test/team/app',
-  tags: ['v1'],
-  digest: 'sha256:abc',
-  size: 10,
-  mediaType: 'application/vnd.oci.image.manifest.v1+json',
-};
+const image = PUSHED_IMAGE;
 
 describe('executeStep (the entrypoint contract, in-process)', () => {
   it('prints the response as one JSON line on stdout and exits 0', async () => {

@@ -4,15 +4,9 @@ import { renderFailure } from '../../../src/main/render-failure';
 import { FilesystemError } from '../../../src/ports/filesystem-port';
 import { AuthenticationError, NetworkError, NotFoundError, RegistryError } from '../../../src/ports/registry-errors';
 import { SigningError } from '../../../src/ports/signer-port';
+import { PUSHED_IMAGE } from '../../support/pushed-image';
 
-const image = {
-  repository: { registry: 'registry.test', path: 'team/app' },
-  repositoryName: 'registry.test/team/app',
-  tags: ['v1'],
-  digest: 'sha256:abc',
-  size: 10,
-  mediaType: 'application/vnd.oci.image.manifest.v1+json',
-};
+const image = PUSHED_IMAGE;
 
 describe('renderFailure', () => {
   it('gives a resource error its own message, whatever its class', () => {
