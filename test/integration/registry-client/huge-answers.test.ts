@@ -3,34 +3,16 @@
  * refused at their cap without being buffered whole, and the connection is dropped; a 200k-tag
  * list, paginated or in one page, is read with bounded memory.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ResourceError } from '../../../src/domain/errors';
 import { MANIFEST_LIMIT, TAGS_PAGE_LIMIT } from '../../../src/adapters/registry/registry-client';
 import { TOKEN_RESPONSE_LIMIT } from '../../../src/adapters/registry/bearer-token-source';
-import {
-  answerJson,
-  endless,
-  trickleBody,
-  startHostileServer,
-  type HostileHandler,
-  type HostileServer,
-} from '../support/hostile-server';
+import { answerJson, endless, trickleBody, type HostileServer, hostileRegistries } from '../support/hostile-server';
 import { makeClient } from './client-fixture';
 import { RegistryError } from '../../../src/ports/registry-errors';
 
-const servers: HostileServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.stop()));
-});
-
-async function registry(route: HostileHandler): Promise<HostileServer> {
-  const server = await startHostileServer((request) => {
-    if (request.target === '/v2/') return answerJson(request.socket, 200, {});
-    route(request);
-  });
-  servers.push(server);
-  return server;
-}
+/** Registries whose `/v2/` ping works and whose other paths go to `route`. */
+const registry = hostileRegistries();
 
 const fast = { timeoutMs: 5_000, retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 20, totalMs: 10_000 } };
 const repoOf = (s: HostileServer): { registry: string; path: string } => ({ registry: s.host, path: 'huge/repo' });

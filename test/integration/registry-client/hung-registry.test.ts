@@ -6,36 +6,23 @@
 import { Readable } from 'node:stream';
 import { NetworkError } from '../../../src/ports/registry-errors';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ResourceError } from '../../../src/domain/errors';
 import {
   answer,
   answerJson,
   silent,
-  startHostileServer,
   trickleBody,
   trickleHeaders,
-  type HostileHandler,
   type HostileRequest,
   type HostileServer,
+  hostileRegistries,
 } from '../support/hostile-server';
 import { withRegistry } from '../support/registry-server';
 import { generatedBlob, makeClient, readAll } from './client-fixture';
 
-const servers: HostileServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.stop()));
-});
-
-/** A registry whose `/v2/` ping works and whose other paths go to `route`. */
-async function registry(route: HostileHandler): Promise<HostileServer> {
-  const server = await startHostileServer((request) => {
-    if (request.target === '/v2/') return answerJson(request.socket, 200, {});
-    route(request);
-  });
-  servers.push(server);
-  return server;
-}
+/** Registries whose `/v2/` ping works and whose other paths go to `route`. */
+const registry = hostileRegistries();
 
 const TIMEOUT_MS = 300;
 const fast = { timeoutMs: TIMEOUT_MS, retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 20, totalMs: 10_000 } };

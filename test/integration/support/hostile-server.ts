@@ -6,6 +6,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { afterEach } from 'vitest';
 
 export interface HostileRequest {
   readonly method: string;
@@ -166,4 +167,23 @@ export function endless(
 /** Accept the request and say nothing, ever. */
 export function silent(): void {
   // Deliberately empty: the socket stays open until the client gives up.
+}
+
+/**
+ * Registries for one test file: each answers its `/v2/` ping with 200 and hands every other
+ * request to its `route`; all are stopped after each test (registers a vitest afterEach).
+ */
+export function hostileRegistries(): (route: HostileHandler) => Promise<HostileServer> {
+  const servers: HostileServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.stop()));
+  });
+  return async (route) => {
+    const server = await startHostileServer((request) => {
+      if (request.target === '/v2/') return answerJson(request.socket, 200, {});
+      route(request);
+    });
+    servers.push(server);
+    return server;
+  };
 }
