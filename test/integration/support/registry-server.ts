@@ -18,13 +18,14 @@
  *
  * Reminder: a manifest GET needs an Accept header, or the registry answers 400 MANIFEST_INVALID.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { httpRequest } from './http-client';
 import { getTestPki } from './pki';
+import { spawnTestDaemon } from './test-daemon';
 import { type TokenServer } from './token-server';
 
 export const REGISTRY_BINARY = '/usr/bin/docker-registry';
@@ -57,27 +58,6 @@ export interface RunningRegistry {
   stop(): Promise<void>;
 }
 
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // A crashed test must not leave registries running on the shared machine.
-  process.once('exit', () => {
-    for (const child of live) killGroup(child, 'SIGKILL');
-  });
-}
-
 function bcryptLine(user: string, password: string): string {
   try {
     return execFileSync('htpasswd', ['-Bbn', user, password], { encoding: 'utf8' }).trim();
@@ -90,7 +70,6 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
   if (!existsSync(REGISTRY_BINARY)) {
     throw new Error(`${REGISTRY_BINARY} is missing: install the Debian docker-registry package`);
   }
-  installExitHook();
   const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
   const dir = mkdtempSync(join(base, 'ri-registry-'));
   const auth = options.auth ?? 'none';
@@ -147,54 +126,18 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
   // The mirror checks its HTTPS upstream at start-up and panics on an unknown CA.
   if (pki && options.proxy?.remoteUrl.startsWith('https:')) env.SSL_CERT_FILE = pki.caCertPath;
 
-  const child = spawn(REGISTRY_BINARY, ['serve', configPath], {
-    env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  live.add(child);
-  let log = '';
-  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  let spawnError: Error | undefined;
-  const onData = (b: Buffer): void => {
-    log += b.toString('utf8');
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
-  const exitPromise = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exited = { code, signal };
-      live.delete(child);
-      resolve();
-    });
-    child.once('error', (error) => {
-      spawnError = error;
-      live.delete(child);
-      resolve();
-    });
-  });
-  const tail = (): string => log.split('\n').slice(-15).join('\n');
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    if (!exited && !spawnError) {
-      killGroup(child, 'SIGTERM');
-      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 2000);
-      await exitPromise;
-      clearTimeout(timer);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const daemon = spawnTestDaemon(REGISTRY_BINARY, ['serve', configPath], { env, dir });
+  const tail = (): string => daemon.logs().split('\n').slice(-15).join('\n');
+  const stop = (): Promise<void> => daemon.stop();
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 10_000);
   let port: number | undefined;
   while (port === undefined) {
-    const m = /listening on 127\.0\.0\.1:(\d+)/.exec(log);
+    const m = /listening on 127\.0\.0\.1:(\d+)/.exec(daemon.logs());
     if (m?.[1]) port = Number(m[1]);
-    else if (exited || spawnError || Date.now() > deadline) {
+    else if (daemon.ended() !== undefined || Date.now() > deadline) {
       await stop();
-      const why = spawnError ? spawnError.message : exited ? `exited (${exited.code ?? exited.signal})` : 'timed out';
+      const why = daemon.ended() ?? 'timed out';
       throw new Error(`docker-registry did not start: ${why}\n--- log tail ---\n${tail()}`);
     } else await new Promise((r) => setTimeout(r, 10));
   }
@@ -211,7 +154,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
       });
       break;
     } catch (error) {
-      if (exited || Date.now() > deadline) {
+      if (daemon.ended() !== undefined || Date.now() > deadline) {
         await stop();
         throw new Error(`docker-registry did not answer GET /v2/: ${String(error)}\n--- log tail ---\n${tail()}`);
       }
@@ -226,7 +169,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
     username,
     password,
     rootDirectory: options.storage === 'inmemory' ? undefined : join(dir, 'data'),
-    logs: () => log,
+    logs: () => daemon.logs(),
     stop,
   };
 }

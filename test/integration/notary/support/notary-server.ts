@@ -9,13 +9,13 @@
  * notary-server logs its configured address, not the bound one, so a free port is chosen first
  * and passed in the config; a lost race is retried on another port.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { httpRequest } from '../../support/http-client';
 import { getTestPki } from '../../support/pki';
+import { spawnTestDaemon } from '../../support/test-daemon';
 import type { TokenServer } from '../../support/token-server';
 
 export const NOTARY_SERVER_BINARY = '/usr/bin/notary-server';
@@ -33,18 +33,6 @@ export interface RunningNotary {
   stop(): Promise<void>;
 }
 
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -56,12 +44,6 @@ export async function freePort(): Promise<number> {
 export async function startNotaryServer(options: NotaryServerOptions = {}): Promise<RunningNotary> {
   if (!existsSync(NOTARY_SERVER_BINARY)) {
     throw new Error(`${NOTARY_SERVER_BINARY} is missing: install the Debian notary package`);
-  }
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once('exit', () => {
-      for (const child of live) killGroup(child, 'SIGKILL');
-    });
   }
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -101,40 +83,11 @@ async function startOnce(options: NotaryServerOptions, port: number): Promise<Ru
   };
   const configPath = join(dir, 'server.json');
   writeFileSync(configPath, JSON.stringify(config));
-  const child = spawn(NOTARY_SERVER_BINARY, ['-config', configPath], {
+  const daemon = spawnTestDaemon(NOTARY_SERVER_BINARY, ['-config', configPath], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    dir,
   });
-  live.add(child);
-  let log = '';
-  let exited = false;
-  child.stdout?.on('data', (b: Buffer) => (log += b.toString('utf8')));
-  child.stderr?.on('data', (b: Buffer) => (log += b.toString('utf8')));
-  const exitPromise = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      exited = true;
-      live.delete(child);
-      resolve();
-    });
-    child.once('error', () => {
-      exited = true;
-      live.delete(child);
-      resolve();
-    });
-  });
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    if (!exited) {
-      killGroup(child, 'SIGTERM');
-      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 2000);
-      await exitPromise;
-      clearTimeout(timer);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const stop = (): Promise<void> => daemon.stop();
   const url = `${pki ? 'https' : 'http'}://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -144,16 +97,16 @@ async function startOnce(options: NotaryServerOptions, port: number): Promise<Ru
     } catch {
       // not listening yet
     }
-    if (exited || Date.now() > deadline) {
+    if (daemon.ended() !== undefined || Date.now() > deadline) {
       await stop();
-      throw new Error(`notary-server did not become healthy on ${url}\n--- log ---\n${log.slice(-2000)}`);
+      throw new Error(`notary-server did not become healthy on ${url}\n--- log ---\n${daemon.logs().slice(-2000)}`);
     }
     await new Promise((r) => setTimeout(r, 10));
   }
   return {
     url,
     ...(pki ? { caPem: pki.caPem, caCertPath: pki.caCertPath } : {}),
-    logs: () => log,
+    logs: () => daemon.logs(),
     stop,
   };
 }
